@@ -1,0 +1,19 @@
+//! Database migrations for AccessGraph.
+//!
+//! Migrations are frozen history: they never import the live `entity` crate. The capability catalog
+//! and the standard roles are seeded here with sea-query statements over a frozen description of
+//! the data, so later changes to entities cannot change what an old migration did.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_core_tables;
+mod m20261123_000002_seed_catalog;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_core_tables::Migration), Box::new(m20261123_000002_seed_catalog::Migration)]
+    }
+}

@@ -1,0 +1,92 @@
+//! Who is calling: the `Api-Key` header (or `Authorization: Bearer`) becomes a [`Viewer`].
+//!
+//! A user key carries exactly its user's current access: it is looked up on every request, and
+//! the permission model (`access/`) evaluates the user's grants as they are now. A deactivated
+//! user's keys stop working.
+
+pub mod keys;
+
+use axum::http::HeaderMap;
+use axum::http::header::AUTHORIZATION;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
+
+use self::keys::{ApiKeySecret, hashes_match};
+
+/// The authenticated caller of one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Viewer {
+    pub user_id: i64,
+    pub organization_id: String,
+    pub authentication_domain_id: String,
+    /// The API key used, and the account it was made for.
+    pub key_id: String,
+    pub key_account_id: i32,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// No key, an unknown key, or the key of a deactivated user: HTTP 401, NerdGraph's
+    /// `BAD_API_KEY` answer.
+    #[error("Bad API Key or no API Key provided")]
+    BadApiKey,
+    #[error("database error: {0}")]
+    Database(#[from] DbErr),
+}
+
+/// The key a request presents: `Api-Key` (any case, as HTTP headers are) or a bearer token.
+pub fn presented_key(headers: &HeaderMap) -> Option<ApiKeySecret> {
+    if let Some(value) = headers.get("api-key").and_then(|v| v.to_str().ok()) {
+        let value = value.trim();
+        if !value.is_empty() {
+            return Some(ApiKeySecret::presented(value));
+        }
+    }
+    let auth = headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = auth.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| ApiKeySecret::presented(token))
+}
+
+/// Resolves the request's key to a viewer, in one query.
+pub async fn authenticate(db: &DatabaseConnection, headers: &HeaderMap) -> Result<Viewer, AuthError> {
+    let key = presented_key(headers).ok_or(AuthError::BadApiKey)?;
+    let hash = key.hash();
+    let (k, u, d) = (Alias::new("k"), Alias::new("u"), Alias::new("d"));
+    let stmt = Query::select()
+        .expr_as(Expr::col((k.clone(), Alias::new("id"))), Alias::new("key_id"))
+        .expr_as(Expr::col((k.clone(), Alias::new("key_hash"))), Alias::new("key_hash"))
+        .expr_as(Expr::col((k.clone(), Alias::new("account_id"))), Alias::new("key_account_id"))
+        .expr_as(Expr::col((u.clone(), Alias::new("id"))), Alias::new("user_id"))
+        .expr_as(Expr::col((d.clone(), Alias::new("id"))), Alias::new("domain_id"))
+        .expr_as(Expr::col((d.clone(), Alias::new("organization_id"))), Alias::new("organization_id"))
+        .from_as(Alias::new("api_keys"), k.clone())
+        .join_as(
+            JoinType::InnerJoin,
+            Alias::new("users"),
+            u.clone(),
+            Expr::col((u.clone(), Alias::new("id"))).equals((k.clone(), Alias::new("user_id"))),
+        )
+        .join_as(
+            JoinType::InnerJoin,
+            Alias::new("authentication_domains"),
+            d.clone(),
+            Expr::col((d.clone(), Alias::new("id"))).equals((u.clone(), Alias::new("authentication_domain_id"))),
+        )
+        .and_where(Expr::col((k.clone(), Alias::new("key_hash"))).eq(hash.clone()))
+        .and_where(Expr::col((k, Alias::new("key_type"))).eq("USER"))
+        .and_where(Expr::col((u, Alias::new("active"))).eq(true))
+        .to_owned();
+    let row = db.query_one(&stmt).await?.ok_or(AuthError::BadApiKey)?;
+    let stored: String = row.try_get("", "key_hash")?;
+    if !hashes_match(&stored, &hash) {
+        return Err(AuthError::BadApiKey);
+    }
+    Ok(Viewer {
+        user_id: row.try_get("", "user_id")?,
+        organization_id: row.try_get("", "organization_id")?,
+        authentication_domain_id: row.try_get("", "domain_id")?,
+        key_id: row.try_get("", "key_id")?,
+        key_account_id: row.try_get("", "key_account_id")?,
+    })
+}

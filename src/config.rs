@@ -1,0 +1,158 @@
+//! Command line and environment: one clap struct per command, `#[arg(long, env)]` on each field.
+//! `accessgraph --help` (and `accessgraph serve --help`) is the configuration reference.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::db::DEFAULT_DATABASE_URL;
+
+/// AccessGraph: a NerdGraph-compatible GraphQL service for identity and access management.
+#[derive(Debug, Parser)]
+#[command(name = "accessgraph", version, about, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Options of `serve`, the command run when none is given.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Migrate the database, bootstrap it if it is empty, and serve the API (the default).
+    Serve(ServeArgs),
+    /// Apply the database migrations and exit.
+    Migrate(DatabaseArgs),
+    /// Create the first organization, account, admin user and API key, if the database is empty.
+    Bootstrap(BootstrapCommandArgs),
+    /// Print the GraphQL schema (SDL); `schema.graphql` is this output.
+    Schema,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// Database URL: `sqlite://FILE?mode=rwc` (embedded, the default) or `postgres://...`.
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    pub database_url: String,
+
+    /// Most connections in the database pool.
+    #[arg(long, env = "ACCESSGRAPH_DB_MAX_CONNECTIONS", default_value_t = 8)]
+    pub db_max_connections: u32,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "ACCESSGRAPH_LISTEN", default_value = "127.0.0.1:4000")]
+    pub listen: SocketAddr,
+
+    /// Seconds a request may take before it is answered with a timeout.
+    #[arg(long, env = "ACCESSGRAPH_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+
+    /// Log format.
+    #[arg(long, env = "ACCESSGRAPH_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+
+    #[command(flatten)]
+    pub bootstrap: BootstrapArgs,
+}
+
+impl ServeArgs {
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout_secs)
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BootstrapCommandArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+
+    #[command(flatten)]
+    pub bootstrap: BootstrapArgs,
+}
+
+/// What the first start creates in an empty database.
+#[derive(Debug, Clone, Args)]
+pub struct BootstrapArgs {
+    /// The organization's edition.
+    #[arg(long, env = "ACCESSGRAPH_EDITION", value_enum, default_value_t = EditionArg::Enterprise)]
+    pub edition: EditionArg,
+
+    /// The organization's name.
+    #[arg(long, env = "ACCESSGRAPH_ORGANIZATION_NAME", default_value = "My Organization")]
+    pub organization_name: String,
+
+    /// The first admin user's email.
+    #[arg(long, env = "ACCESSGRAPH_ADMIN_EMAIL", default_value = "admin@example.com")]
+    pub admin_email: String,
+
+    /// The first admin user's name.
+    #[arg(long, env = "ACCESSGRAPH_ADMIN_NAME", default_value = "Admin")]
+    pub admin_name: String,
+
+    /// The admin's user API key (`NRAK-` and 27 letters, digits or `_`). Without it a random key is
+    /// made and printed once.
+    #[arg(long, env = "ACCESSGRAPH_BOOTSTRAP_KEY", hide_env_values = true)]
+    pub bootstrap_key: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EditionArg {
+    Standard,
+    Pro,
+    Enterprise,
+}
+
+impl From<EditionArg> for entity::enums::Edition {
+    fn from(value: EditionArg) -> Self {
+        match value {
+            EditionArg::Standard => Self::Standard,
+            EditionArg::Pro => Self::Pro,
+            EditionArg::Enterprise => Self::Enterprise,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn no_subcommand_means_serve_with_defaults() {
+        let cli = Cli::try_parse_from(["accessgraph", "--listen", "127.0.0.1:9999"]).expect("parses");
+        assert!(cli.command.is_none());
+        assert_eq!(cli.serve.listen.port(), 9999);
+        assert_eq!(cli.serve.bootstrap.edition, EditionArg::Enterprise);
+    }
+
+    #[test]
+    fn subcommands_parse() {
+        let cli = Cli::try_parse_from(["accessgraph", "bootstrap", "--edition", "standard"]).expect("parses");
+        assert!(matches!(cli.command, Some(Command::Bootstrap(ref b)) if b.bootstrap.edition == EditionArg::Standard));
+        assert!(matches!(
+            Cli::try_parse_from(["accessgraph", "schema"]).expect("parses").command,
+            Some(Command::Schema)
+        ));
+    }
+}

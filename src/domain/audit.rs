@@ -1,0 +1,36 @@
+//! The audit trail: who did what to which object, when, with the object before and after.
+
+use entity::audit_event;
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set};
+use serde_json::Value;
+
+/// One audit record, written in the transaction of the change it describes.
+#[derive(Debug, Clone)]
+pub struct Audit<'a> {
+    pub organization_id: Option<&'a str>,
+    /// The acting user; `None` for the system (bootstrap, migrations).
+    pub actor_user_id: Option<i64>,
+    /// What happened, e.g. `organization.create`.
+    pub action: &'a str,
+    pub target_type: &'a str,
+    pub target_id: String,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+pub async fn record(db: &impl ConnectionTrait, audit: Audit<'_>) -> Result<(), DbErr> {
+    audit_event::ActiveModel {
+        organization_id: Set(audit.organization_id.map(str::to_owned)),
+        actor_user_id: Set(audit.actor_user_id),
+        action: Set(audit.action.to_owned()),
+        target_type: Set(audit.target_type.to_owned()),
+        target_id: Set(audit.target_id),
+        before: Set(audit.before),
+        after: Set(audit.after),
+        created_at: Set(super::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,151 @@
+//! Authentication domains and the default groups every domain starts with.
+
+use std::collections::HashMap;
+
+use entity::enums::{AuthenticationType, ProvisioningType, RoleType};
+use entity::{access_grant, authentication_domain, group, role};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
+use serde_json::json;
+
+use super::audit::{self, Audit};
+use crate::access::caps::roles::{
+    ALL_PRODUCT_ADMIN, AUTHENTICATION_DOMAIN_MANAGER, BILLING_USER, ORGANIZATION_MANAGER,
+};
+
+pub const DEFAULT_ADMIN_GROUP: &str = "Admin";
+pub const DEFAULT_USER_GROUP: &str = "User";
+
+/// A new domain's default groups.
+#[derive(Debug, Clone)]
+pub struct DefaultGroups {
+    pub admin: group::Model,
+    pub user: group::Model,
+}
+
+/// The standard roles by name.
+pub async fn standard_roles(db: &impl ConnectionTrait) -> Result<HashMap<String, role::Model>, DbErr> {
+    Ok(role::Entity::find()
+        .filter(role::Column::RoleType.eq(RoleType::Standard))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.name.clone(), r))
+        .collect())
+}
+
+/// Creates an authentication domain with its default groups: **User** (All product admin on the
+/// primary account) and **Admin** (All product admin and Billing user on the primary account,
+/// Organization manager and Authentication domain manager on the organization). Call inside the
+/// caller's transaction.
+pub async fn create_with_default_groups(
+    db: &impl ConnectionTrait,
+    actor_user_id: Option<i64>,
+    organization_id: &str,
+    primary_account_id: i32,
+    name: &str,
+    authentication_type: AuthenticationType,
+    provisioning_type: ProvisioningType,
+) -> Result<(authentication_domain::Model, DefaultGroups), DbErr> {
+    let now = super::now();
+    let domain = authentication_domain::ActiveModel {
+        id: Set(super::new_uuid()),
+        organization_id: Set(organization_id.to_owned()),
+        name: Set(name.to_owned()),
+        authentication_type: Set(authentication_type),
+        provisioning_type: Set(provisioning_type),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    audit::record(
+        db,
+        Audit {
+            organization_id: Some(organization_id),
+            actor_user_id,
+            action: "authentication_domain.create",
+            target_type: "authentication_domain",
+            target_id: domain.id.clone(),
+            before: None,
+            after: Some(json!({
+                "name": domain.name,
+                "authenticationType": domain.authentication_type,
+                "provisioningType": domain.provisioning_type,
+            })),
+        },
+    )
+    .await?;
+
+    let roles = standard_roles(db).await?;
+    let role_id = |name: &str| {
+        roles
+            .get(name)
+            .map(|r| r.id)
+            .ok_or_else(|| DbErr::RecordNotFound(format!("standard role {name} is not seeded")))
+    };
+    let user_grants = [(role_id(ALL_PRODUCT_ADMIN)?, Some(primary_account_id))];
+    let admin_grants = [
+        (role_id(ALL_PRODUCT_ADMIN)?, Some(primary_account_id)),
+        (role_id(BILLING_USER)?, Some(primary_account_id)),
+        (role_id(ORGANIZATION_MANAGER)?, None),
+        (role_id(AUTHENTICATION_DOMAIN_MANAGER)?, None),
+    ];
+
+    let make_group = async |display_name: &str, grants: &[(i32, Option<i32>)]| -> Result<group::Model, DbErr> {
+        let group = group::ActiveModel {
+            id: Set(super::new_uuid()),
+            authentication_domain_id: Set(domain.id.clone()),
+            display_name: Set(display_name.to_owned()),
+            is_default: Set(true),
+            created_at: Set(now),
+        }
+        .insert(db)
+        .await?;
+        for &(role_id, account_id) in grants {
+            let grant = access_grant::ActiveModel {
+                group_id: Set(group.id.clone()),
+                role_id: Set(role_id),
+                account_id: Set(account_id),
+                organization_id: Set(account_id.is_none().then(|| organization_id.to_owned())),
+                created_at: Set(now),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?;
+            audit::record(
+                db,
+                Audit {
+                    organization_id: Some(organization_id),
+                    actor_user_id,
+                    action: "access_grant.create",
+                    target_type: "access_grant",
+                    target_id: grant.id.to_string(),
+                    before: None,
+                    after: Some(json!({
+                        "groupId": grant.group_id,
+                        "roleId": grant.role_id,
+                        "accountId": grant.account_id,
+                        "organizationId": grant.organization_id,
+                    })),
+                },
+            )
+            .await?;
+        }
+        audit::record(
+            db,
+            Audit {
+                organization_id: Some(organization_id),
+                actor_user_id,
+                action: "group.create",
+                target_type: "group",
+                target_id: group.id.clone(),
+                before: None,
+                after: Some(json!({ "displayName": group.display_name, "isDefault": true })),
+            },
+        )
+        .await?;
+        Ok(group)
+    };
+    let user = make_group(DEFAULT_USER_GROUP, &user_grants).await?;
+    let admin = make_group(DEFAULT_ADMIN_GROUP, &admin_grants).await?;
+    Ok((domain, DefaultGroups { admin, user }))
+}

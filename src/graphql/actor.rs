@@ -1,0 +1,150 @@
+//! `actor`: the viewer's own user, organization and accounts.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
+use entity::{account, organization, user};
+
+use super::context::{loaders, viewer};
+use super::error::{ErrorClass, storage};
+use super::guard::{Needs, viewer_access};
+use crate::access::Need;
+
+pub struct Actor;
+
+/// NerdGraph's `RegionScope`: accounts of every region, or of this region only. AccessGraph is one
+/// region, so both answer the same.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum RegionScope {
+    Global,
+    InRegion,
+}
+
+#[Object]
+impl Actor {
+    /// The account `id`, if the viewer can access it.
+    #[graphql(guard = "Needs(Need::AccountAccess(id))")]
+    async fn account(&self, ctx: &Context<'_>, id: i32) -> Result<Option<Account>> {
+        let found = loaders(ctx)?.accounts.load_one(id).await.map_err(storage)?;
+        Ok(found.map(Account))
+    }
+
+    /// The accounts the viewer can access.
+    async fn accounts(
+        &self,
+        ctx: &Context<'_>,
+        scope: Option<RegionScope>,
+    ) -> Result<Option<Vec<Option<AccountOutline>>>> {
+        let _ = scope;
+        let access = viewer_access(ctx).await?;
+        let ids: Vec<i32> = access.accounts().collect();
+        let mut found: Vec<_> = loaders(ctx)?.accounts.load_many(ids).await.map_err(storage)?.into_values().collect();
+        found.sort_by_key(|a| a.id);
+        Ok(Some(found.into_iter().map(|a| Some(AccountOutline(a))).collect()))
+    }
+
+    /// The viewer's organization.
+    #[graphql(guard = "Needs(Need::Authenticated)")]
+    async fn organization(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
+        let viewer = viewer(ctx)?;
+        let found = loaders(ctx)?.organizations.load_one(viewer.organization_id.clone()).await.map_err(storage)?;
+        Ok(found.map(Organization))
+    }
+
+    /// The viewer.
+    #[graphql(guard = "Needs(Need::Authenticated)")]
+    async fn user(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        let viewer = viewer(ctx)?;
+        let found = loaders(ctx)?.users.load_one(viewer.user_id).await.map_err(storage)?;
+        Ok(found.map(User))
+    }
+}
+
+/// An account as `actor.account(id)` shows it.
+pub struct Account(pub Arc<account::Model>);
+
+#[Object]
+impl Account {
+    async fn id(&self) -> Option<i32> {
+        Some(self.0.id)
+    }
+
+    async fn name(&self) -> Option<&str> {
+        Some(&self.0.name)
+    }
+}
+
+/// An account in `actor.accounts`.
+pub struct AccountOutline(pub Arc<account::Model>);
+
+#[Object]
+impl AccountOutline {
+    async fn id(&self) -> Option<i32> {
+        Some(self.0.id)
+    }
+
+    async fn name(&self) -> Option<&str> {
+        Some(&self.0.name)
+    }
+}
+
+pub struct Organization(pub Arc<organization::Model>);
+
+/// NerdGraph's organization administrator: the organization itself.
+#[derive(SimpleObject)]
+#[graphql(name = "OrganizationOrganizationAdministrator")]
+pub struct OrganizationAdministrator {
+    organization_id: Option<ID>,
+    organization_name: Option<String>,
+}
+
+#[Object]
+impl Organization {
+    async fn id(&self) -> Option<ID> {
+        Some(ID(self.0.id.clone()))
+    }
+
+    async fn name(&self) -> Option<&str> {
+        Some(&self.0.name)
+    }
+
+    async fn customer_id(&self) -> Option<&str> {
+        Some(&self.0.customer_id)
+    }
+
+    async fn administrator(&self) -> Option<OrganizationAdministrator> {
+        Some(OrganizationAdministrator {
+            organization_id: Some(ID(self.0.id.clone())),
+            organization_name: Some(self.0.name.clone()),
+        })
+    }
+}
+
+/// The viewer as NerdGraph's `User`.
+pub struct User(pub Arc<user::Model>);
+
+#[Object]
+impl User {
+    /// When the user was created, in epoch seconds.
+    async fn created_at(&self) -> Option<i32> {
+        i32::try_from(self.0.created_at.timestamp()).ok()
+    }
+
+    async fn email(&self) -> Option<&str> {
+        Some(&self.0.email)
+    }
+
+    async fn id(&self) -> Result<Option<i32>> {
+        i32::try_from(self.0.id)
+            .map(Some)
+            .map_err(|_| ErrorClass::InternalServerError.error("The user id does not fit NerdGraph's Int"))
+    }
+
+    async fn name(&self) -> Option<&str> {
+        Some(&self.0.name)
+    }
+
+    async fn time_zone_name(&self) -> Option<&str> {
+        Some(&self.0.time_zone)
+    }
+}

@@ -1,0 +1,30 @@
+//! What a resolver can reach: schema-wide services, and the request's viewer and loaders.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, Result};
+use sea_orm::DatabaseConnection;
+
+use super::loaders::Loaders;
+use crate::access::Catalog;
+use crate::auth::Viewer;
+
+/// Schema-wide data: the database pool and the immutable capability catalog. Nothing that
+/// belongs to one caller lives here.
+#[derive(Clone)]
+pub struct Services {
+    pub db: DatabaseConnection,
+    pub catalog: Arc<Catalog>,
+}
+
+pub fn services<'a>(ctx: &Context<'a>) -> Result<&'a Services> {
+    ctx.data::<Services>()
+}
+
+pub fn viewer<'a>(ctx: &Context<'a>) -> Result<&'a Viewer> {
+    ctx.data::<Viewer>()
+}
+
+pub fn loaders<'a>(ctx: &Context<'a>) -> Result<&'a Loaders> {
+    ctx.data::<Loaders>()
+}

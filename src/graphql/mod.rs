@@ -1,0 +1,48 @@
+//! The GraphQL schema in NerdGraph's shape: roots `RootQueryType` / `RootMutationType`, one module
+//! per NerdGraph area, guards fed by request-scoped batched loaders, and NerdGraph's error shape.
+
+pub mod actor;
+pub mod context;
+pub mod error;
+pub mod guard;
+pub mod loaders;
+pub mod partial;
+
+use async_graphql::{EmptyMutation, EmptySubscription, Object, Schema, SchemaBuilder};
+
+use self::actor::Actor;
+pub use self::context::Services;
+
+/// Deepest query accepted. NerdGraph's deepest client operations nest about ten levels.
+const MAX_DEPTH: usize = 32;
+/// Most fields one query may select (counting list children once).
+const MAX_COMPLEXITY: usize = 5_000;
+
+pub type AppSchema = Schema<RootQueryType, EmptyMutation, EmptySubscription>;
+
+pub struct RootQueryType;
+
+#[Object(name = "RootQueryType")]
+impl RootQueryType {
+    /// The caller: their user, organization and accounts.
+    async fn actor(&self) -> Option<Actor> {
+        Some(Actor)
+    }
+}
+
+fn builder() -> SchemaBuilder<RootQueryType, EmptyMutation, EmptySubscription> {
+    Schema::build(RootQueryType, EmptyMutation, EmptySubscription)
+        .limit_depth(MAX_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY)
+        .extension(partial::NullableFieldErrors)
+}
+
+/// The schema, serving with `services`.
+pub fn build_schema(services: Services) -> AppSchema {
+    builder().data(services).finish()
+}
+
+/// The SDL: what `accessgraph schema` prints and `schema.graphql` holds.
+pub fn sdl() -> String {
+    builder().finish().sdl()
+}

@@ -1,0 +1,163 @@
+//! The `accessgraph` command: parses the command line and dispatches. The work is in the library.
+
+use std::process::ExitCode;
+
+use accessgraph::auth::keys::ApiKeySecret;
+use accessgraph::config::{BootstrapArgs, Cli, Command, DatabaseArgs, LogFormat, ServeArgs};
+use accessgraph::domain::bootstrap::{self, BootstrapOutcome, BootstrapSpec};
+use accessgraph::{AppState, db, graphql, http, serve, telemetry};
+use anyhow::{Context, Result, anyhow};
+use clap::Parser;
+use sea_orm::DatabaseConnection;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let log_format = match &cli.command {
+        Some(Command::Serve(args)) => args.log_format,
+        None => cli.serve.log_format,
+        _ => LogFormat::Text,
+    };
+    telemetry::init(log_format);
+
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!("{err:#}");
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        None => serve_command(cli.serve).await,
+        Some(Command::Serve(args)) => serve_command(args).await,
+        Some(Command::Migrate(args)) => {
+            connect_and_migrate(&args).await?;
+            println!("Migrations applied.");
+            Ok(())
+        }
+        Some(Command::Bootstrap(args)) => {
+            let db = connect_and_migrate(&args.database).await?;
+            if let BootstrapOutcome::AlreadyBootstrapped = bootstrap_if_empty(&db, &args.bootstrap).await? {
+                println!("The database is already bootstrapped; nothing was changed.");
+            }
+            Ok(())
+        }
+        Some(Command::Schema) => {
+            print!("{}", graphql::sdl());
+            Ok(())
+        }
+    }
+}
+
+async fn serve_command(args: ServeArgs) -> Result<()> {
+    let db = connect_and_migrate(&args.database).await?;
+    bootstrap_if_empty(&db, &args.bootstrap).await?;
+    let state = AppState::new(db).await.context("loading the capability catalog")?;
+    let app = http::router(state, args.request_timeout());
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    serve(listener, app, shutdown_signal()).await.context("serving HTTP")?;
+    tracing::info!("AccessGraph stopped");
+    Ok(())
+}
+
+async fn connect_and_migrate(args: &DatabaseArgs) -> Result<DatabaseConnection> {
+    let db = db::connect(&args.database_url, args.db_max_connections)
+        .await
+        .with_context(|| format!("cannot connect to the database at {}", redact_url(&args.database_url)))?;
+    db::migrate(&db).await.context("migrating the database")?;
+    Ok(db)
+}
+
+/// Bootstraps an empty database; prints a generated key once, to stdout.
+async fn bootstrap_if_empty(db: &DatabaseConnection, args: &BootstrapArgs) -> Result<BootstrapOutcome> {
+    let key = args
+        .bootstrap_key
+        .as_deref()
+        .map(ApiKeySecret::parse_user_key)
+        .transpose()
+        .map_err(|err| anyhow!("ACCESSGRAPH_BOOTSTRAP_KEY: {err}"))?;
+    let spec = BootstrapSpec {
+        organization_name: args.organization_name.clone(),
+        edition: args.edition.into(),
+        admin_email: args.admin_email.clone(),
+        admin_name: args.admin_name.clone(),
+        key,
+    };
+    let outcome = bootstrap::bootstrap(db, spec).await.map_err(|err| anyhow!("bootstrapping the database: {err}"))?;
+    match &outcome {
+        BootstrapOutcome::Created { organization_id, account_id, admin_user_id, key, key_generated } => {
+            tracing::info!(
+                organization_id = %organization_id,
+                account_id,
+                admin_user_id,
+                admin_email = %args.admin_email,
+                "bootstrapped an empty database"
+            );
+            if *key_generated {
+                println!("Bootstrapped AccessGraph. The admin's user API key (shown once, keep it):");
+                println!("{}", key.expose());
+            }
+        }
+        BootstrapOutcome::AlreadyBootstrapped => {
+            if args.bootstrap_key.is_some() {
+                tracing::info!("database already bootstrapped; ACCESSGRAPH_BOOTSTRAP_KEY is not applied again");
+            }
+        }
+    }
+    Ok(outcome)
+}
+
+/// The URL without its password, for messages.
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::warn!(error = %err, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

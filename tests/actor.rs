@@ -1,0 +1,66 @@
+//! `actor { user organization accounts account(id) }`.
+
+use serde_json::json;
+
+use crate::backend_test;
+use crate::common::ADMIN_EMAIL;
+
+backend_test!(actor_user_is_the_keys_owner, |app| {
+    let body = app.query("{ actor { user { id email name timeZoneName createdAt } } }").await;
+    let user = &body["data"]["actor"]["user"];
+    assert_eq!(user["id"], json!(app.admin_user_id));
+    assert_eq!(user["email"], ADMIN_EMAIL);
+    assert_eq!(user["name"], "Test Admin");
+    assert_eq!(user["timeZoneName"], "Etc/UTC");
+    assert!(user["createdAt"].as_i64().is_some_and(|t| t > 1_700_000_000), "epoch seconds: {user}");
+    assert!(body.get("errors").is_none());
+});
+
+backend_test!(actor_organization_has_id_and_name, |app| {
+    let body = app
+        .query("{ actor { organization { id name customerId administrator { organizationId organizationName } } } }")
+        .await;
+    let org = &body["data"]["actor"]["organization"];
+    assert_eq!(org["id"], json!(app.organization_id));
+    assert_eq!(org["name"], "Test Organization");
+    assert!(org["customerId"].as_str().is_some_and(|c| c.starts_with("CC-") && c.len() == 13), "{org}");
+    assert_eq!(org["administrator"]["organizationId"], json!(app.organization_id));
+});
+
+backend_test!(actor_accounts_lists_the_accessible_accounts, |app| {
+    let body = app.query("{ actor { accounts(scope: GLOBAL) { id name } } }").await;
+    assert_eq!(
+        body["data"]["actor"]["accounts"],
+        json!([{ "id": app.primary_account_id, "name": "Test Organization" }])
+    );
+    // An account the admin has no grant on is not listed.
+    let other = app.create_account("Not granted").await;
+    let body = app.query("{ actor { accounts { id } } }").await;
+    assert_eq!(body["data"]["actor"]["accounts"], json!([{ "id": app.primary_account_id }]));
+    // Granted on it, it is.
+    app.grant(&app.group_id("Admin").await, "read_only", Some(other)).await;
+    let body = app.query("{ actor { accounts { id } } }").await;
+    assert_eq!(body["data"]["actor"]["accounts"], json!([{ "id": app.primary_account_id }, { "id": other }]));
+});
+
+backend_test!(actor_account_by_id, |app| {
+    let query = format!("{{ actor {{ account(id: {}) {{ id name }} }} }}", app.primary_account_id);
+    let body = app.query(&query).await;
+    assert_eq!(
+        body,
+        json!({"data": {"actor": {"account": {"id": app.primary_account_id, "name": "Test Organization"}}}})
+    );
+});
+
+backend_test!(an_inaccessible_account_is_null_with_a_forbidden_error_and_siblings_resolve, |app| {
+    let other = app.create_account("Hidden").await;
+    for id in [other, 999_999] {
+        let body = app.query(&format!("{{ actor {{ account(id: {id}) {{ id name }} user {{ email }} }} }}")).await;
+        assert_eq!(body["data"], json!({"actor": {"account": null, "user": {"email": ADMIN_EMAIL}}}));
+        let errors = body["errors"].as_array().expect("errors");
+        assert_eq!(errors.len(), 1, "{body}");
+        assert_eq!(errors[0]["path"], json!(["actor", "account"]));
+        assert_eq!(errors[0]["extensions"]["errorClass"], "FORBIDDEN");
+        assert_eq!(errors[0]["message"], format!("You are not authorized to perform this action on account {id}"));
+    }
+});

@@ -1,0 +1,149 @@
+//! Set-up helpers that write directly through the entities, for data the API cannot create yet.
+//! Every assertion still goes through the router.
+
+#![allow(dead_code)]
+
+use accessgraph::auth::keys::ApiKeySecret;
+use accessgraph::domain::api_keys;
+use chrono::Utc;
+use entity::enums::{AccountStatus, EmailVerificationState, RoleType, UserType};
+use entity::{access_grant, account, authentication_domain, group, group_membership, role, user};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+
+use super::TestApp;
+
+impl TestApp {
+    pub async fn default_domain_id(&self) -> String {
+        authentication_domain::Entity::find()
+            .filter(authentication_domain::Column::OrganizationId.eq(&self.organization_id))
+            .one(&self.db)
+            .await
+            .expect("query")
+            .expect("the bootstrap domain")
+            .id
+    }
+
+    pub async fn create_user(&self, email: &str, user_type: UserType) -> i64 {
+        user::ActiveModel {
+            authentication_domain_id: Set(self.default_domain_id().await),
+            email: Set(email.into()),
+            email_lower: Set(email.to_lowercase()),
+            name: Set(format!("User {email}")),
+            user_type: Set(user_type),
+            time_zone: Set("Etc/UTC".into()),
+            email_verification_state: Set(EmailVerificationState::Pending),
+            pending_upgrade_type: Set(None),
+            pending_upgrade_message: Set(None),
+            active: Set(true),
+            last_active: Set(None),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(&self.db)
+        .await
+        .expect("insert user")
+        .id
+    }
+
+    /// A user key for `user_id` on the primary account; returns the plaintext.
+    pub async fn create_key(&self, user_id: i64) -> String {
+        let secret = ApiKeySecret::generate_user_key();
+        api_keys::insert_user_key(&self.db, user_id, self.primary_account_id, "test key", "", &secret)
+            .await
+            .expect("insert key");
+        secret.expose().to_owned()
+    }
+
+    pub async fn group_id(&self, display_name: &str) -> String {
+        group::Entity::find()
+            .filter(group::Column::DisplayName.eq(display_name))
+            .one(&self.db)
+            .await
+            .expect("query")
+            .unwrap_or_else(|| panic!("group {display_name}"))
+            .id
+    }
+
+    pub async fn create_group(&self, display_name: &str) -> String {
+        group::ActiveModel {
+            id: Set(uuid::Uuid::new_v4().to_string()),
+            authentication_domain_id: Set(self.default_domain_id().await),
+            display_name: Set(display_name.into()),
+            is_default: Set(false),
+            created_at: Set(Utc::now()),
+        }
+        .insert(&self.db)
+        .await
+        .expect("insert group")
+        .id
+    }
+
+    pub async fn add_member(&self, group_id: &str, user_id: i64) {
+        group_membership::ActiveModel {
+            group_id: Set(group_id.into()),
+            user_id: Set(user_id),
+            created_at: Set(Utc::now()),
+        }
+        .insert(&self.db)
+        .await
+        .expect("insert membership");
+    }
+
+    pub async fn remove_member(&self, group_id: &str, user_id: i64) {
+        group_membership::Entity::delete_many()
+            .filter(group_membership::Column::GroupId.eq(group_id))
+            .filter(group_membership::Column::UserId.eq(user_id))
+            .exec(&self.db)
+            .await
+            .expect("delete membership");
+    }
+
+    pub async fn standard_role_id(&self, name: &str) -> i32 {
+        role::Entity::find()
+            .filter(role::Column::Name.eq(name))
+            .filter(role::Column::RoleType.eq(RoleType::Standard))
+            .one(&self.db)
+            .await
+            .expect("query")
+            .unwrap_or_else(|| panic!("standard role {name}"))
+            .id
+    }
+
+    /// Grants the standard role `role` to `group_id` on `account` (or on the organization for `None`).
+    pub async fn grant(&self, group_id: &str, role: &str, account: Option<i32>) {
+        access_grant::ActiveModel {
+            group_id: Set(group_id.into()),
+            role_id: Set(self.standard_role_id(role).await),
+            account_id: Set(account),
+            organization_id: Set(account.is_none().then(|| self.organization_id.clone())),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(&self.db)
+        .await
+        .expect("insert grant");
+    }
+
+    pub async fn create_account(&self, name: &str) -> i32 {
+        account::ActiveModel {
+            organization_id: Set(self.organization_id.clone()),
+            name: Set(name.into()),
+            parent_id: Set(None),
+            region_code: Set("us01".into()),
+            status: Set(AccountStatus::Active),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(&self.db)
+        .await
+        .expect("insert account")
+        .id
+    }
+
+    pub async fn set_user(&self, user_id: i64, change: impl FnOnce(&mut user::ActiveModel)) {
+        let mut model: user::ActiveModel =
+            user::Entity::find_by_id(user_id).one(&self.db).await.expect("query").expect("user").into();
+        change(&mut model);
+        model.update(&self.db).await.expect("update user");
+    }
+}

@@ -1,0 +1,12 @@
+//! AccessGraph's integration tests: one binary, files shaped like the API. Every test drives the
+//! real router against a real database (SQLite, and PostgreSQL when `TEST_DATABASE_URL` is set).
+
+mod common;
+
+mod access;
+mod actor;
+mod authentication;
+mod bootstrap;
+mod catalog;
+mod http;
+mod schema;
