@@ -47,8 +47,13 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Some(Command::Bootstrap(args)) => {
             let db = connect_and_migrate(&args.database).await?;
-            if let BootstrapOutcome::AlreadyBootstrapped = bootstrap_if_empty(&db, &args.bootstrap).await? {
-                println!("The database is already bootstrapped; nothing was changed.");
+            match bootstrap_if_empty(&db, &args.bootstrap).await? {
+                BootstrapOutcome::AlreadyBootstrapped => {
+                    println!("The database is already bootstrapped; nothing was changed.");
+                }
+                BootstrapOutcome::Created { organization_id, account_id, .. } => {
+                    println!("Bootstrapped organization {organization_id} with primary account {account_id}.");
+                }
             }
             Ok(())
         }
