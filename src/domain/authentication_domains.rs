@@ -59,19 +59,17 @@ pub async fn create_with_default_groups(
     .await?;
     audit::record(
         db,
-        Audit {
-            organization_id: Some(organization_id),
+        Audit::created(
+            organization_id,
             actor_user_id,
-            action: "authentication_domain.create",
-            target_type: "authentication_domain",
-            target_id: domain.id.clone(),
-            before: None,
-            after: Some(json!({
+            "authentication_domain",
+            &domain.id,
+            json!({
                 "name": domain.name,
                 "authenticationType": domain.authentication_type,
                 "provisioningType": domain.provisioning_type,
-            })),
-        },
+            }),
+        ),
     )
     .await?;
 
@@ -113,34 +111,30 @@ pub async fn create_with_default_groups(
             .await?;
             audit::record(
                 db,
-                Audit {
-                    organization_id: Some(organization_id),
+                Audit::created(
+                    organization_id,
                     actor_user_id,
-                    action: "access_grant.create",
-                    target_type: "access_grant",
-                    target_id: grant.id.to_string(),
-                    before: None,
-                    after: Some(json!({
+                    "access_grant",
+                    grant.id,
+                    json!({
                         "groupId": grant.group_id,
                         "roleId": grant.role_id,
                         "accountId": grant.account_id,
                         "organizationId": grant.organization_id,
-                    })),
-                },
+                    }),
+                ),
             )
             .await?;
         }
         audit::record(
             db,
-            Audit {
-                organization_id: Some(organization_id),
+            Audit::created(
+                organization_id,
                 actor_user_id,
-                action: "group.create",
-                target_type: "group",
-                target_id: group.id.clone(),
-                before: None,
-                after: Some(json!({ "displayName": group.display_name, "isDefault": true })),
-            },
+                "group",
+                &group.id,
+                json!({ "displayName": group.display_name, "isDefault": true }),
+            ),
         )
         .await?;
         Ok(group)

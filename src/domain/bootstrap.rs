@@ -44,7 +44,7 @@ pub enum BootstrapOutcome {
 /// Bootstraps an empty database, in one transaction; on a bootstrapped one, changes nothing.
 pub async fn bootstrap(db: &DatabaseConnection, spec: BootstrapSpec) -> AppResult<BootstrapOutcome> {
     let email = spec.admin_email.trim();
-    if !super_simple_email_check(email) {
+    if !plausible_email(email) {
         return Err(AppError::bad_input(format!("The admin email {email:?} is not a valid email address")));
     }
     let organization_name = spec.organization_name.trim();
@@ -73,15 +73,7 @@ pub async fn bootstrap(db: &DatabaseConnection, spec: BootstrapSpec) -> AppResul
     .await?;
     audit::record(
         &txn,
-        Audit {
-            organization_id: Some(&org.id),
-            actor_user_id: None,
-            action: "organization.create",
-            target_type: "organization",
-            target_id: org.id.clone(),
-            before: None,
-            after: Some(json!({ "name": org.name, "edition": org.edition })),
-        },
+        Audit::created(&org.id, None, "organization", &org.id, json!({ "name": org.name, "edition": org.edition })),
     )
     .await?;
 
@@ -98,15 +90,13 @@ pub async fn bootstrap(db: &DatabaseConnection, spec: BootstrapSpec) -> AppResul
     .await?;
     audit::record(
         &txn,
-        Audit {
-            organization_id: Some(&org.id),
-            actor_user_id: None,
-            action: "account.create",
-            target_type: "account",
-            target_id: primary.id.to_string(),
-            before: None,
-            after: Some(json!({ "name": primary.name, "regionCode": primary.region_code })),
-        },
+        Audit::created(
+            &org.id,
+            None,
+            "account",
+            primary.id,
+            json!({ "name": primary.name, "regionCode": primary.region_code }),
+        ),
     )
     .await?;
 
@@ -147,20 +137,18 @@ pub async fn bootstrap(db: &DatabaseConnection, spec: BootstrapSpec) -> AppResul
     .await?;
     audit::record(
         &txn,
-        Audit {
-            organization_id: Some(&org.id),
-            actor_user_id: None,
-            action: "user.create",
-            target_type: "user",
-            target_id: admin.id.to_string(),
-            before: None,
-            after: Some(json!({
+        Audit::created(
+            &org.id,
+            None,
+            "user",
+            admin.id,
+            json!({
                 "email": admin.email,
                 "name": admin.name,
                 "type": admin.user_type,
                 "groups": [groups.admin.id],
-            })),
-        },
+            }),
+        ),
     )
     .await?;
 
@@ -169,15 +157,13 @@ pub async fn bootstrap(db: &DatabaseConnection, spec: BootstrapSpec) -> AppResul
     let stored = api_keys::insert_user_key(&txn, admin.id, primary.id, "Bootstrap key", "", &key).await?;
     audit::record(
         &txn,
-        Audit {
-            organization_id: Some(&org.id),
-            actor_user_id: None,
-            action: "api_key.create",
-            target_type: "api_key",
-            target_id: stored.id.clone(),
-            before: None,
-            after: Some(json!({ "type": "USER", "userId": admin.id, "accountId": primary.id })),
-        },
+        Audit::created(
+            &org.id,
+            None,
+            "api_key",
+            &stored.id,
+            json!({ "type": "USER", "userId": admin.id, "accountId": primary.id }),
+        ),
     )
     .await?;
     txn.commit().await?;
@@ -193,7 +179,7 @@ pub async fn bootstrap(db: &DatabaseConnection, spec: BootstrapSpec) -> AppResul
 
 /// One `@` with something on both sides and a dot in the domain. Full validation of user emails
 /// belongs to user management; this only keeps an obviously wrong flag from being stored.
-fn super_simple_email_check(email: &str) -> bool {
+fn plausible_email(email: &str) -> bool {
     match email.split_once('@') {
         Some((local, domain)) => {
             !local.is_empty() && domain.contains('.') && !domain.contains('@') && !email.contains(char::is_whitespace)
