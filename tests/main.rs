@@ -8,5 +8,7 @@ mod actor;
 mod authentication;
 mod bootstrap;
 mod catalog;
+mod contract;
 mod http;
 mod schema;
+mod user_management;

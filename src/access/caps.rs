@@ -78,3 +78,9 @@ pub mod roles {
     pub const AUTHENTICATION_DOMAIN_MANAGER: &str = "authentication_domain_manager";
     pub const AUTHENTICATION_DOMAIN_READ_ONLY: &str = "authentication_domain_read_only";
 }
+
+/// Reading authentication domains: either domain capability, or either user capability.
+pub const DOMAINS_READ_OR_MANAGE: &[CapabilityId] =
+    &[READ_AUTHENTICATION_DOMAINS, MANAGE_AUTHENTICATION_DOMAINS, READ_USERS, MANAGE_USERS];
+/// Reading groups: either group capability.
+pub const GROUPS_READ_OR_MANAGE: &[CapabilityId] = &[READ_GROUPS, MANAGE_GROUPS];

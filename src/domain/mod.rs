@@ -9,6 +9,7 @@ pub mod authentication_domains;
 pub mod bootstrap;
 pub mod catalog;
 pub mod directory;
+pub mod user_management;
 
 /// A new UUID for an organization, authentication domain or group.
 pub(crate) fn new_uuid() -> String {

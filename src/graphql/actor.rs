@@ -8,6 +8,7 @@ use entity::{account, organization, user};
 use super::context::{loaders, viewer};
 use super::error::{ErrorClass, storage};
 use super::guard::{Needs, viewer_access};
+use super::user_management::UserManagement;
 use crate::access::Need;
 
 pub struct Actor;
@@ -110,6 +111,11 @@ impl Organization {
 
     async fn customer_id(&self) -> Option<&str> {
         Some(&self.0.customer_id)
+    }
+
+    /// Users, groups and authentication domains.
+    async fn user_management(&self) -> Option<UserManagement> {
+        Some(UserManagement { organization_id: self.0.id.clone() })
     }
 
     async fn administrator(&self) -> Option<OrganizationAdministrator> {

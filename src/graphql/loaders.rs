@@ -1,32 +1,49 @@
-//! Request-scoped DataLoaders. They are made fresh for every request (never shared between
-//! requests, so a revoked grant is seen by the very next request), batch every key asked for in one
-//! request into one statement, and return an empty answer for keys with no rows.
+//! Request-scoped DataLoaders. They are made fresh for every request and cache only within it (never
+//! shared between requests, so a revoked grant is seen by the very next request). They batch the
+//! keys asked for together into one statement; list resolvers prime them with a whole page, so
+//! per-row fields find their answer in the cache. Keys with no rows get an empty answer.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::{account, organization, user};
 use sea_orm::{DatabaseConnection, DbErr};
 
+pub use super::user_management::{GroupUsersLoader, UserGroupsLoader};
 use crate::access::{Catalog, EffectiveAccess};
 use crate::domain::{access_facts, directory};
 
+/// A loader that remembers what it loaded for the rest of its request (and only that request).
+pub type Cached<L> = DataLoader<L, HashMapCache>;
+
 /// Every loader of one request.
 pub struct Loaders {
-    pub access: DataLoader<AccessLoader>,
-    pub users: DataLoader<UserLoader>,
-    pub accounts: DataLoader<AccountLoader>,
-    pub organizations: DataLoader<OrganizationLoader>,
+    pub access: Cached<AccessLoader>,
+    pub users: Cached<UserLoader>,
+    pub accounts: Cached<AccountLoader>,
+    pub organizations: Cached<OrganizationLoader>,
+    pub user_groups: Cached<UserGroupsLoader>,
+    pub group_users: Cached<GroupUsersLoader>,
 }
 
 impl Loaders {
     pub fn new(db: &DatabaseConnection, catalog: &Arc<Catalog>) -> Self {
         Loaders {
-            access: DataLoader::new(AccessLoader { db: db.clone(), catalog: catalog.clone() }, tokio::spawn),
-            users: DataLoader::new(UserLoader(db.clone()), tokio::spawn),
-            accounts: DataLoader::new(AccountLoader(db.clone()), tokio::spawn),
-            organizations: DataLoader::new(OrganizationLoader(db.clone()), tokio::spawn),
+            access: DataLoader::with_cache(
+                AccessLoader { db: db.clone(), catalog: catalog.clone() },
+                tokio::spawn,
+                HashMapCache::default(),
+            ),
+            users: DataLoader::with_cache(UserLoader(db.clone()), tokio::spawn, HashMapCache::default()),
+            accounts: DataLoader::with_cache(AccountLoader(db.clone()), tokio::spawn, HashMapCache::default()),
+            organizations: DataLoader::with_cache(
+                OrganizationLoader(db.clone()),
+                tokio::spawn,
+                HashMapCache::default(),
+            ),
+            user_groups: DataLoader::with_cache(UserGroupsLoader(db.clone()), tokio::spawn, HashMapCache::default()),
+            group_users: DataLoader::with_cache(GroupUsersLoader(db.clone()), tokio::spawn, HashMapCache::default()),
         }
     }
 }

@@ -6,7 +6,9 @@ pub mod context;
 pub mod error;
 pub mod guard;
 pub mod loaders;
+pub mod pagination;
 pub mod partial;
+pub mod user_management;
 
 use async_graphql::{EmptyMutation, EmptySubscription, Object, Schema, SchemaBuilder};
 

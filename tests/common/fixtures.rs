@@ -45,6 +45,34 @@ impl TestApp {
         .id
     }
 
+    /// `n` users `<prefix><i>@example.com` in the default domain, inserted in one statement per 500.
+    pub async fn create_users(&self, prefix: &str, n: usize, user_type: UserType) {
+        let domain = self.default_domain_id().await;
+        let models: Vec<user::ActiveModel> = (0..n)
+            .map(|i| {
+                let email = format!("{prefix}{i}@example.com");
+                user::ActiveModel {
+                    authentication_domain_id: Set(domain.clone()),
+                    email_lower: Set(email.clone()),
+                    email: Set(email),
+                    name: Set(format!("{prefix} {i}")),
+                    user_type: Set(user_type),
+                    time_zone: Set("Etc/UTC".into()),
+                    email_verification_state: Set(EmailVerificationState::Pending),
+                    pending_upgrade_type: Set(None),
+                    pending_upgrade_message: Set(None),
+                    active: Set(true),
+                    last_active: Set(None),
+                    created_at: Set(Utc::now()),
+                    ..Default::default()
+                }
+            })
+            .collect();
+        for chunk in models.chunks(500) {
+            user::Entity::insert_many(chunk.to_vec()).exec(&self.db).await.expect("insert users");
+        }
+    }
+
     /// A user key for `user_id` on the primary account; returns the plaintext.
     pub async fn create_key(&self, user_id: i64) -> String {
         let secret = ApiKeySecret::generate_user_key();

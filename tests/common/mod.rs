@@ -8,6 +8,8 @@
 
 pub mod fixtures;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use accessgraph::auth::keys::ApiKeySecret;
@@ -39,6 +41,8 @@ pub struct TestApp {
     pub organization_id: String,
     pub primary_account_id: i32,
     pub admin_user_id: i64,
+    /// SQL statements executed so far through this app's connection.
+    pub statements: Arc<AtomicUsize>,
     _sqlite_dir: Option<tempfile::TempDir>,
     pg_schema: Option<PgSchema>,
 }
@@ -100,7 +104,7 @@ impl TestApp {
 
     async fn finish(
         backend: Backend,
-        db: DatabaseConnection,
+        mut db: DatabaseConnection,
         sqlite_dir: Option<tempfile::TempDir>,
         pg_schema: Option<PgSchema>,
         edition: Edition,
@@ -121,6 +125,11 @@ impl TestApp {
         let BootstrapOutcome::Created { organization_id, account_id, admin_user_id, .. } = outcome else {
             panic!("a fresh database must bootstrap");
         };
+        let statements = Arc::new(AtomicUsize::new(0));
+        let counter = statements.clone();
+        db.set_metric_callback(move |_| {
+            counter.fetch_add(1, Ordering::SeqCst);
+        });
         let state = AppState::new(db.clone()).await.expect("app state");
         let router = http::router(state, Duration::from_secs(30));
         TestApp {
@@ -130,6 +139,7 @@ impl TestApp {
             organization_id,
             primary_account_id: account_id,
             admin_user_id,
+            statements,
             _sqlite_dir: sqlite_dir,
             pg_schema,
         }
@@ -161,6 +171,14 @@ impl TestApp {
             request = request.header("Api-Key", key);
         }
         self.send(request.body(Body::from(body.to_string())).expect("request")).await
+    }
+
+    /// How many SQL statements one query as the admin executes (authentication included).
+    pub async fn statements_for(&self, query: &str) -> usize {
+        let before = self.statements.load(Ordering::SeqCst);
+        let body = self.query(query).await;
+        assert!(body.get("errors").is_none(), "{body}");
+        self.statements.load(Ordering::SeqCst) - before
     }
 
     /// A query as the bootstrap admin; asserts HTTP 200.

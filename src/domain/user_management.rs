@@ -1,0 +1,231 @@
+//! Reads of authentication domains, users and groups, for user management.
+//!
+//! Lists are pages of at most `limit` rows after a key (keyset pagination: a row inserted while a
+//! client pages never makes it see a row twice or skip one). Relations (a user's groups, a group's
+//! users) are loaded for many parents in one statement.
+
+use std::collections::HashMap;
+
+use entity::enums::{EmailVerificationState, UserType};
+use entity::{authentication_domain, group, group_membership, user};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Select,
+};
+
+/// One page of a list, and how many rows the whole list has.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: u64,
+    /// True when rows follow the last one of this page.
+    pub has_more: bool,
+}
+
+/// Fetches `limit + 1` rows to learn whether another page follows.
+async fn page<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    select: Select<E>,
+    after: Option<Condition>,
+    limit: u64,
+) -> Result<Page<E::Model>, DbErr>
+where
+    E::Model: Send + Sync,
+{
+    let total = select.clone().count(db).await?;
+    let select = match after {
+        Some(cond) => select.filter(cond),
+        None => select,
+    };
+    let mut items = select.limit(limit + 1).all(db).await?;
+    let has_more = items.len() as u64 > limit;
+    items.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    Ok(Page { items, total, has_more })
+}
+
+/// `%text%` for LIKE, with the wildcards in `text` escaped, in lower case.
+fn contains_pattern(text: &str) -> LikeExpr {
+    let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    LikeExpr::new(format!("%{escaped}%")).escape('\\')
+}
+
+pub async fn authentication_domains(
+    db: &impl ConnectionTrait,
+    organization_id: &str,
+    ids: Option<&[String]>,
+    after: Option<&str>,
+    limit: u64,
+) -> Result<Page<authentication_domain::Model>, DbErr> {
+    let mut select = authentication_domain::Entity::find()
+        .filter(authentication_domain::Column::OrganizationId.eq(organization_id))
+        .order_by_asc(authentication_domain::Column::Id);
+    if let Some(ids) = ids {
+        select = select.filter(authentication_domain::Column::Id.is_in(ids.iter().cloned()));
+    }
+    let after = after.map(|id| Condition::all().add(authentication_domain::Column::Id.gt(id)));
+    page(db, select, after, limit).await
+}
+
+/// The constraints of a user list; `None` fields constrain nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct UserFilter {
+    pub email_eq: Option<String>,
+    pub email_contains: Option<String>,
+    pub name_eq: Option<String>,
+    pub name_contains: Option<String>,
+    /// Only these ids (the intersection of every id constraint given).
+    pub ids: Option<Vec<i64>>,
+    /// True: only users whose email is not verified yet; false: only verified ones.
+    pub email_pending: Option<bool>,
+    pub pending_upgrade_exists: Option<bool>,
+    pub user_type: Option<UserType>,
+}
+
+pub async fn users(
+    db: &impl ConnectionTrait,
+    domain_id: &str,
+    filter: &UserFilter,
+    after: Option<i64>,
+    limit: u64,
+) -> Result<Page<user::Model>, DbErr> {
+    let mut select =
+        user::Entity::find().filter(user::Column::AuthenticationDomainId.eq(domain_id)).order_by_asc(user::Column::Id);
+    if let Some(email) = &filter.email_eq {
+        select = select.filter(user::Column::EmailLower.eq(email.trim().to_lowercase()));
+    }
+    if let Some(text) = &filter.email_contains {
+        select = select.filter(Expr::col(user::Column::EmailLower).like(contains_pattern(text)));
+    }
+    if let Some(name) = &filter.name_eq {
+        select = select.filter(user::Column::Name.eq(name.as_str()));
+    }
+    if let Some(text) = &filter.name_contains {
+        select = select.filter(Expr::expr(Func::lower(Expr::col(user::Column::Name))).like(contains_pattern(text)));
+    }
+    if let Some(ids) = &filter.ids {
+        select = select.filter(user::Column::Id.is_in(ids.iter().copied()));
+    }
+    if let Some(pending) = filter.email_pending {
+        let col = user::Column::EmailVerificationState;
+        select = select.filter(if pending {
+            col.eq(EmailVerificationState::Pending)
+        } else {
+            col.ne(EmailVerificationState::Pending)
+        });
+    }
+    if let Some(exists) = filter.pending_upgrade_exists {
+        let col = user::Column::PendingUpgradeType;
+        select = select.filter(if exists { col.is_not_null() } else { col.is_null() });
+    }
+    if let Some(user_type) = filter.user_type {
+        select = select.filter(user::Column::UserType.eq(user_type));
+    }
+    let after = after.map(|id| Condition::all().add(user::Column::Id.gt(id)));
+    page(db, select, after, limit).await
+}
+
+/// The constraints of a group list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GroupFilter {
+    pub display_name_eq: Option<String>,
+    pub display_name_contains: Option<String>,
+    pub ids: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum GroupOrder {
+    #[default]
+    Id,
+    DisplayName,
+}
+
+/// A page of a domain's groups, sorted; `offset` rows are skipped.
+pub async fn groups(
+    db: &impl ConnectionTrait,
+    domain_id: &str,
+    filter: &GroupFilter,
+    order: GroupOrder,
+    descending: bool,
+    offset: u64,
+    limit: u64,
+) -> Result<Page<group::Model>, DbErr> {
+    let mut select = group::Entity::find().filter(group::Column::AuthenticationDomainId.eq(domain_id));
+    if let Some(name) = &filter.display_name_eq {
+        select = select.filter(group::Column::DisplayName.eq(name.as_str()));
+    }
+    if let Some(text) = &filter.display_name_contains {
+        select =
+            select.filter(Expr::expr(Func::lower(Expr::col(group::Column::DisplayName))).like(contains_pattern(text)));
+    }
+    if let Some(ids) = &filter.ids {
+        select = select.filter(group::Column::Id.is_in(ids.iter().cloned()));
+    }
+    let direction = if descending { sea_orm::Order::Desc } else { sea_orm::Order::Asc };
+    if order == GroupOrder::DisplayName {
+        select = select.order_by(group::Column::DisplayName, direction.clone());
+    }
+    select = select.order_by(group::Column::Id, direction);
+    let total = select.clone().count(db).await?;
+    let mut items = select.offset(offset).limit(limit + 1).all(db).await?;
+    let has_more = items.len() as u64 > limit;
+    items.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    Ok(Page { items, total, has_more })
+}
+
+/// The groups of each of `user_ids`, by display name; users without groups map to nothing.
+pub async fn groups_of_users(
+    db: &impl ConnectionTrait,
+    user_ids: &[i64],
+) -> Result<HashMap<i64, Vec<group::Model>>, DbErr> {
+    let memberships = group_membership::Entity::find()
+        .filter(group_membership::Column::UserId.is_in(user_ids.iter().copied()))
+        .all(db)
+        .await?;
+    let groups: HashMap<String, group::Model> = group::Entity::find()
+        .filter(group::Column::Id.is_in(memberships.iter().map(|m| m.group_id.clone())))
+        .order_by_asc(group::Column::DisplayName)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|g| (g.id.clone(), g))
+        .collect();
+    let mut by_user: HashMap<i64, Vec<group::Model>> = HashMap::new();
+    for membership in memberships {
+        if let Some(group) = groups.get(&membership.group_id) {
+            by_user.entry(membership.user_id).or_default().push(group.clone());
+        }
+    }
+    for groups in by_user.values_mut() {
+        groups.sort_by(|a, b| a.display_name.cmp(&b.display_name).then_with(|| a.id.cmp(&b.id)));
+    }
+    Ok(by_user)
+}
+
+/// The users of each of `group_ids`, by id.
+pub async fn users_of_groups(
+    db: &impl ConnectionTrait,
+    group_ids: &[String],
+) -> Result<HashMap<String, Vec<user::Model>>, DbErr> {
+    let memberships = group_membership::Entity::find()
+        .filter(group_membership::Column::GroupId.is_in(group_ids.iter().cloned()))
+        .all(db)
+        .await?;
+    let users: HashMap<i64, user::Model> = user::Entity::find()
+        .filter(user::Column::Id.is_in(memberships.iter().map(|m| m.user_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
+    let mut by_group: HashMap<String, Vec<user::Model>> = HashMap::new();
+    for membership in memberships {
+        if let Some(user) = users.get(&membership.user_id) {
+            by_group.entry(membership.group_id).or_default().push(user.clone());
+        }
+    }
+    for users in by_group.values_mut() {
+        users.sort_by_key(|u| u.id);
+    }
+    Ok(by_group)
+}

@@ -1,0 +1,510 @@
+//! `actor.organization.userManagement`: authentication domains, their users and groups.
+//!
+//! Page sizes are NerdGraph's: 10 authentication domains, 500 users (and 500 groups) a page.
+//! A user's groups and a group's users come from batched loaders primed with every id of the page,
+//! so a page of 500 users costs the same number of statements as a page of 5.
+
+use std::sync::Arc;
+
+use async_graphql::dataloader::Loader;
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::enums::{EmailVerificationState, UserType};
+use entity::{authentication_domain, group, user};
+use sea_orm::{DatabaseConnection, DbErr};
+
+use super::context::{loaders, services};
+use super::error::storage;
+use super::guard::Needs;
+use super::pagination;
+use crate::access::{Need, caps};
+use crate::domain::user_management::{self as um, GroupFilter, GroupOrder, UserFilter};
+
+const DOMAINS_PAGE: u64 = 10;
+const USERS_PAGE: u64 = 500;
+const GROUPS_PAGE: u64 = 500;
+
+pub struct UserManagement {
+    pub organization_id: String,
+}
+
+#[Object(name = "UserManagementOrganizationStitchedFields")]
+impl UserManagement {
+    /// The organization's authentication domains, 10 a page.
+    #[graphql(guard = "Needs(Need::AnyOrganizationCapability(caps::DOMAINS_READ_OR_MANAGE))")]
+    async fn authentication_domains(
+        &self,
+        ctx: &Context<'_>,
+        cursor: Option<String>,
+        id: Option<Vec<ID>>,
+    ) -> Result<Option<UserManagementAuthenticationDomains>> {
+        let after = cursor.as_deref().map(pagination::decode).transpose()?;
+        let ids: Option<Vec<String>> = id.map(|ids| ids.into_iter().map(|i| i.0).collect());
+        let page = um::authentication_domains(
+            &services(ctx)?.db,
+            &self.organization_id,
+            ids.as_deref(),
+            after.as_deref(),
+            DOMAINS_PAGE,
+        )
+        .await
+        .map_err(|e| storage(Arc::new(e)))?;
+        let next_cursor = page.has_more.then(|| page.items.last().map(|d| pagination::encode(&d.id))).flatten();
+        Ok(Some(UserManagementAuthenticationDomains {
+            authentication_domains: page.items.into_iter().map(UserManagementAuthenticationDomain).collect(),
+            next_cursor,
+            total_count: count(page.total),
+        }))
+    }
+
+    /// The user types, with the ids and display names NerdGraph uses.
+    async fn types(&self) -> Option<Vec<UserManagementOrganizationUserType>> {
+        Some(
+            [UserType::Basic, UserType::Core, UserType::Full]
+                .into_iter()
+                .map(|t| {
+                    let (display_name, id) = type_name_and_id(t);
+                    UserManagementOrganizationUserType { display_name: display_name.into(), id: ID(id.into()) }
+                })
+                .collect(),
+        )
+    }
+}
+
+fn count(total: u64) -> i32 {
+    i32::try_from(total).unwrap_or(i32::MAX)
+}
+
+/// NerdGraph's display name and id of a user type. Terraform maps the names back to tiers.
+pub fn type_name_and_id(user_type: UserType) -> (&'static str, &'static str) {
+    match user_type {
+        UserType::Basic => ("Basic", "1"),
+        UserType::Core => ("Core", "2"),
+        UserType::Full => ("Full platform", "3"),
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct UserManagementOrganizationUserType {
+    display_name: String,
+    id: ID,
+}
+
+#[derive(SimpleObject)]
+pub struct UserManagementAuthenticationDomains {
+    authentication_domains: Vec<UserManagementAuthenticationDomain>,
+    next_cursor: Option<String>,
+    total_count: i32,
+}
+
+pub struct UserManagementAuthenticationDomain(authentication_domain::Model);
+
+#[derive(InputObject, Default)]
+pub struct UserManagementEmailInput {
+    contains: Option<String>,
+    eq: Option<String>,
+}
+
+#[derive(InputObject, Default)]
+pub struct UserManagementNameInput {
+    contains: Option<String>,
+    eq: Option<String>,
+}
+
+#[derive(InputObject, Default)]
+pub struct UserManagementUserIdInput {
+    eq: Option<ID>,
+    r#in: Option<Vec<ID>>,
+}
+
+#[derive(InputObject)]
+pub struct UserManagementEmailVerificationStateInput {
+    pending: bool,
+}
+
+#[derive(InputObject)]
+pub struct UserManagementPendingUpgradeRequestInput {
+    exists: bool,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum UserManagementTypeEnum {
+    Basic,
+    Core,
+    FullPlatform,
+}
+
+#[derive(InputObject)]
+pub struct UserManagementTypeInput {
+    eq: UserManagementTypeEnum,
+}
+
+#[derive(InputObject, Default)]
+pub struct UserManagementUserFilterInput {
+    email: Option<UserManagementEmailInput>,
+    email_verification_state: Option<UserManagementEmailVerificationStateInput>,
+    id: Option<UserManagementUserIdInput>,
+    name: Option<UserManagementNameInput>,
+    pending_upgrade_request: Option<UserManagementPendingUpgradeRequestInput>,
+    r#type: Option<UserManagementTypeInput>,
+}
+
+#[derive(InputObject, Default)]
+pub struct UserManagementDisplayNameInput {
+    contains: Option<String>,
+    eq: Option<String>,
+}
+
+#[derive(InputObject, Default)]
+pub struct UserManagementGroupIdInput {
+    eq: Option<ID>,
+    r#in: Option<Vec<ID>>,
+}
+
+#[derive(InputObject, Default)]
+pub struct UserManagementGroupFilterInput {
+    display_name: Option<UserManagementDisplayNameInput>,
+    id: Option<UserManagementGroupIdInput>,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum UserManagementGroupSortKey {
+    DisplayName,
+    Id,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum UserManagementSortDirection {
+    Ascending,
+    Descending,
+}
+
+#[derive(InputObject)]
+pub struct UserManagementGroupSortInput {
+    direction: Option<UserManagementSortDirection>,
+    key: Option<UserManagementGroupSortKey>,
+}
+
+/// Intersects id constraints: `None` is no constraint.
+fn intersect<T: PartialEq + Clone>(a: Option<Vec<T>>, b: Option<Vec<T>>) -> Option<Vec<T>> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.into_iter().filter(|x| b.contains(x)).collect()),
+        (a, b) => a.or(b),
+    }
+}
+
+/// User ids as NerdGraph sends them (numeric strings); one that is not a number matches no user.
+fn user_ids(ids: Vec<ID>) -> Vec<i64> {
+    ids.iter().filter_map(|id| id.0.trim().parse().ok()).collect()
+}
+
+impl UserManagementUserFilterInput {
+    fn into_filter(self, id_arg: Option<Vec<ID>>) -> UserFilter {
+        let email = self.email.unwrap_or_default();
+        let name = self.name.unwrap_or_default();
+        let id = self.id.unwrap_or_default();
+        let ids = intersect(intersect(id.eq.map(|i| user_ids(vec![i])), id.r#in.map(user_ids)), id_arg.map(user_ids));
+        UserFilter {
+            email_eq: email.eq,
+            email_contains: email.contains,
+            name_eq: name.eq,
+            name_contains: name.contains,
+            ids,
+            email_pending: self.email_verification_state.map(|s| s.pending),
+            pending_upgrade_exists: self.pending_upgrade_request.map(|p| p.exists),
+            user_type: self.r#type.map(|t| match t.eq {
+                UserManagementTypeEnum::Basic => UserType::Basic,
+                UserManagementTypeEnum::Core => UserType::Core,
+                UserManagementTypeEnum::FullPlatform => UserType::Full,
+            }),
+        }
+    }
+}
+
+#[Object]
+impl UserManagementAuthenticationDomain {
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// `manual` or `scim`.
+    async fn provisioning_type(&self) -> String {
+        self.0.provisioning_type.as_str().to_lowercase()
+    }
+
+    /// The domain's users, 500 a page.
+    #[graphql(guard = "Needs(Need::AnyOrganizationCapability(caps::USERS_READ_OR_MANAGE))")]
+    async fn users(
+        &self,
+        ctx: &Context<'_>,
+        cursor: Option<String>,
+        filter: Option<UserManagementUserFilterInput>,
+        id: Option<Vec<ID>>,
+    ) -> Result<Option<UserManagementUsers>> {
+        let after = cursor.as_deref().map(pagination::decode_number::<i64>).transpose()?;
+        let filter = filter.unwrap_or_default().into_filter(id);
+        let page = um::users(&services(ctx)?.db, &self.0.id, &filter, after, USERS_PAGE)
+            .await
+            .map_err(|e| storage(Arc::new(e)))?;
+        // Prime the groups loader with the whole page when groups are asked for.
+        if ctx.look_ahead().field("users").field("groups").exists() {
+            let ids: Vec<i64> = page.items.iter().map(|u| u.id).collect();
+            loaders(ctx)?.user_groups.load_many(ids).await.map_err(storage)?;
+        }
+        let next_cursor =
+            page.has_more.then(|| page.items.last().map(|u| pagination::encode(&u.id.to_string()))).flatten();
+        Ok(Some(UserManagementUsers {
+            users: page.items.into_iter().map(|u| UserManagementUser(Arc::new(u))).collect(),
+            next_cursor,
+            total_count: count(page.total),
+        }))
+    }
+
+    /// The domain's groups, 500 a page.
+    #[graphql(guard = "Needs(Need::AnyOrganizationCapability(caps::GROUPS_READ_OR_MANAGE))")]
+    async fn groups(
+        &self,
+        ctx: &Context<'_>,
+        cursor: Option<String>,
+        filter: Option<UserManagementGroupFilterInput>,
+        id: Option<Vec<ID>>,
+        sort: Option<Vec<UserManagementGroupSortInput>>,
+    ) -> Result<Option<UserManagementGroups>> {
+        let offset = cursor.as_deref().map(pagination::decode_number::<u64>).transpose()?.unwrap_or(0);
+        let filter = filter.unwrap_or_default();
+        let name = filter.display_name.unwrap_or_default();
+        let fid = filter.id.unwrap_or_default();
+        let to_strings = |ids: Vec<ID>| ids.into_iter().map(|i| i.0).collect::<Vec<_>>();
+        let ids = intersect(intersect(fid.eq.map(|i| vec![i.0]), fid.r#in.map(to_strings)), id.map(to_strings));
+        let group_filter = GroupFilter { display_name_eq: name.eq, display_name_contains: name.contains, ids };
+        let first_sort = sort.and_then(|s| s.into_iter().next());
+        let order = match first_sort.as_ref().and_then(|s| s.key) {
+            Some(UserManagementGroupSortKey::DisplayName) => GroupOrder::DisplayName,
+            _ => GroupOrder::Id,
+        };
+        let descending = first_sort.and_then(|s| s.direction) == Some(UserManagementSortDirection::Descending);
+        let page = um::groups(&services(ctx)?.db, &self.0.id, &group_filter, order, descending, offset, GROUPS_PAGE)
+            .await
+            .map_err(|e| storage(Arc::new(e)))?;
+        if ctx.look_ahead().field("groups").field("users").exists() {
+            let ids: Vec<String> = page.items.iter().map(|g| g.id.clone()).collect();
+            loaders(ctx)?.group_users.load_many(ids).await.map_err(storage)?;
+        }
+        let next_cursor = page.has_more.then(|| pagination::encode(&(offset + GROUPS_PAGE).to_string()));
+        Ok(Some(UserManagementGroups {
+            groups: page.items.into_iter().map(UserManagementGroup).collect(),
+            next_cursor,
+            total_count: count(page.total),
+        }))
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct UserManagementUsers {
+    users: Vec<UserManagementUser>,
+    next_cursor: Option<String>,
+    total_count: i32,
+}
+
+#[derive(SimpleObject)]
+pub struct UserManagementGroups {
+    groups: Vec<UserManagementGroup>,
+    next_cursor: Option<String>,
+    total_count: i32,
+}
+
+pub struct UserManagementUser(pub Arc<user::Model>);
+
+#[derive(SimpleObject, Clone)]
+pub struct UserManagementUserType {
+    display_name: String,
+    id: ID,
+}
+
+impl From<UserType> for UserManagementUserType {
+    fn from(user_type: UserType) -> Self {
+        let (display_name, id) = type_name_and_id(user_type);
+        UserManagementUserType { display_name: display_name.into(), id: ID(id.into()) }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct UserManagementPendingUpgradeRequest {
+    id: ID,
+    message: Option<String>,
+    requested_user_type: Option<UserManagementUserType>,
+}
+
+#[derive(SimpleObject)]
+pub struct UserManagementUserGroups {
+    groups: Vec<UserManagementUserGroup>,
+    next_cursor: Option<String>,
+    total_count: i32,
+}
+
+#[derive(SimpleObject)]
+pub struct UserManagementUserGroup {
+    display_name: String,
+    id: ID,
+}
+
+/// Keeps the groups whose id is in `ids` (all when `None`).
+fn only_ids<T>(items: Vec<T>, ids: Option<&[ID]>, id_of: impl Fn(&T) -> &str) -> Vec<T> {
+    match ids {
+        Some(ids) => items.into_iter().filter(|i| ids.iter().any(|id| id.0 == id_of(i))).collect(),
+        None => items,
+    }
+}
+
+#[Object]
+impl UserManagementUser {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    async fn email(&self) -> Option<&str> {
+        Some(&self.0.email)
+    }
+
+    async fn name(&self) -> Option<&str> {
+        Some(&self.0.name)
+    }
+
+    /// `Pending`, `Verified` or `Not Verifiable`.
+    async fn email_verification_state(&self) -> &'static str {
+        match self.0.email_verification_state {
+            EmailVerificationState::Pending => "Pending",
+            EmailVerificationState::Verified => "Verified",
+            EmailVerificationState::NotVerifiable => "Not Verifiable",
+        }
+    }
+
+    async fn last_active(&self) -> Option<DateTime<Utc>> {
+        self.0.last_active
+    }
+
+    async fn time_zone(&self) -> Option<&str> {
+        Some(&self.0.time_zone)
+    }
+
+    async fn r#type(&self) -> UserManagementUserType {
+        self.0.user_type.into()
+    }
+
+    async fn pending_upgrade_request(&self) -> Option<UserManagementPendingUpgradeRequest> {
+        self.0.pending_upgrade_type.map(|requested| UserManagementPendingUpgradeRequest {
+            id: ID(self.0.id.to_string()),
+            message: self.0.pending_upgrade_message.clone(),
+            requested_user_type: Some(requested.into()),
+        })
+    }
+
+    /// The user's groups (one page holds them all).
+    #[graphql(guard = "Needs(Need::AnyOrganizationCapability(caps::GROUPS_READ_OR_MANAGE))")]
+    async fn groups(
+        &self,
+        ctx: &Context<'_>,
+        cursor: Option<String>,
+        id: Option<Vec<ID>>,
+    ) -> Result<Option<UserManagementUserGroups>> {
+        let _ = cursor;
+        let groups = loaders(ctx)?.user_groups.load_one(self.0.id).await.map_err(storage)?.unwrap_or_default();
+        let groups = only_ids(groups.to_vec(), id.as_deref(), |g| &g.id);
+        Ok(Some(UserManagementUserGroups {
+            total_count: count(groups.len() as u64),
+            groups: groups
+                .into_iter()
+                .map(|g| UserManagementUserGroup { display_name: g.display_name, id: ID(g.id) })
+                .collect(),
+            next_cursor: None,
+        }))
+    }
+}
+
+pub struct UserManagementGroup(pub group::Model);
+
+#[derive(SimpleObject)]
+pub struct UserManagementGroupUsers {
+    users: Vec<UserManagementGroupUser>,
+    next_cursor: Option<String>,
+    total_count: i32,
+}
+
+#[derive(SimpleObject)]
+pub struct UserManagementGroupUser {
+    email: String,
+    id: ID,
+    name: String,
+    time_zone: String,
+}
+
+#[Object]
+impl UserManagementGroup {
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+
+    async fn display_name(&self) -> &str {
+        &self.0.display_name
+    }
+
+    /// The group's members (one page holds them all).
+    #[graphql(guard = "Needs(Need::AnyOrganizationCapability(caps::USERS_READ_OR_MANAGE))")]
+    async fn users(
+        &self,
+        ctx: &Context<'_>,
+        cursor: Option<String>,
+        id: Option<Vec<ID>>,
+    ) -> Result<Option<UserManagementGroupUsers>> {
+        let _ = cursor;
+        let users = loaders(ctx)?.group_users.load_one(self.0.id.clone()).await.map_err(storage)?.unwrap_or_default();
+        let ids: Option<Vec<ID>> = id;
+        let users: Vec<user::Model> = match &ids {
+            Some(ids) => users.iter().filter(|u| ids.iter().any(|i| i.0 == u.id.to_string())).cloned().collect(),
+            None => users.to_vec(),
+        };
+        Ok(Some(UserManagementGroupUsers {
+            total_count: count(users.len() as u64),
+            users: users
+                .into_iter()
+                .map(|u| UserManagementGroupUser {
+                    email: u.email,
+                    id: ID(u.id.to_string()),
+                    name: u.name,
+                    time_zone: u.time_zone,
+                })
+                .collect(),
+            next_cursor: None,
+        }))
+    }
+}
+
+/// The groups of each user, keyed by user id.
+pub struct UserGroupsLoader(pub DatabaseConnection);
+
+impl Loader<i64> for UserGroupsLoader {
+    type Value = Arc<[group::Model]>;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[i64]) -> Result<std::collections::HashMap<i64, Self::Value>, Self::Error> {
+        let found = um::groups_of_users(&self.0, keys).await?;
+        Ok(keys.iter().map(|k| (*k, found.get(k).cloned().unwrap_or_default().into())).collect())
+    }
+}
+
+/// The users of each group, keyed by group id.
+pub struct GroupUsersLoader(pub DatabaseConnection);
+
+impl Loader<String> for GroupUsersLoader {
+    type Value = Arc<[user::Model]>;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[String]) -> Result<std::collections::HashMap<String, Self::Value>, Self::Error> {
+        let found = um::users_of_groups(&self.0, keys).await?;
+        Ok(keys.iter().map(|k| (k.clone(), found.get(k).cloned().unwrap_or_default().into())).collect())
+    }
+}

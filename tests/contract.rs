@@ -1,0 +1,79 @@
+//! Wire compatibility: every type AccessGraph serves under a NerdGraph name has NerdGraph's shape.
+//!
+//! `tests/contract/nerdgraph-subset.graphql` is the stripped NerdGraph SDL (from real introspection,
+//! see its header) that AccessGraph is compatible with. For every object, interface, input and enum
+//! type the two schemas share, each field AccessGraph serves must exist in NerdGraph with the same
+//! type and the same arguments; inputs and enums must have exactly NerdGraph's fields and values.
+//! AccessGraph may serve fewer output fields than NerdGraph (not built yet), never different ones.
+
+use std::collections::BTreeMap;
+
+use async_graphql_parser::parse_schema;
+use async_graphql_parser::types::{TypeKind, TypeSystemDefinition};
+
+/// Type name -> (kind, member name -> "(args): type").
+fn shapes(sdl: &str) -> BTreeMap<String, (&'static str, BTreeMap<String, String>)> {
+    let doc = parse_schema(sdl).expect("valid SDL");
+    let mut out = BTreeMap::new();
+    for def in doc.definitions {
+        let TypeSystemDefinition::Type(ty) = def else { continue };
+        let ty = ty.node;
+        let (kind, members): (&str, BTreeMap<String, String>) = match ty.kind {
+            TypeKind::Object(o) => ("type", fields(o.fields)),
+            TypeKind::Interface(i) => ("interface", fields(i.fields)),
+            TypeKind::InputObject(i) => (
+                "input",
+                i.fields.into_iter().map(|f| (f.node.name.node.to_string(), f.node.ty.node.to_string())).collect(),
+            ),
+            TypeKind::Enum(e) => {
+                ("enum", e.values.into_iter().map(|v| (v.node.value.node.to_string(), String::new())).collect())
+            }
+            _ => continue,
+        };
+        out.insert(ty.name.node.to_string(), (kind, members));
+    }
+    out
+}
+
+fn fields(
+    fields: Vec<async_graphql_parser::Positioned<async_graphql_parser::types::FieldDefinition>>,
+) -> BTreeMap<String, String> {
+    fields
+        .into_iter()
+        .map(|f| {
+            let args: Vec<String> =
+                f.node.arguments.iter().map(|a| format!("{}: {}", a.node.name.node, a.node.ty.node)).collect();
+            (f.node.name.node.to_string(), format!("({}): {}", args.join(", "), f.node.ty.node))
+        })
+        .collect()
+}
+
+#[test]
+fn served_types_match_nerdgraph() {
+    let nerdgraph = shapes(include_str!("contract/nerdgraph-subset.graphql"));
+    let ours = shapes(&accessgraph::graphql::sdl());
+    let mut problems = Vec::new();
+    for (name, (kind, members)) in &ours {
+        let Some((ng_kind, ng_members)) = nerdgraph.get(name) else { continue };
+        if kind != ng_kind {
+            problems.push(format!("{name}: {kind} here, {ng_kind} in NerdGraph"));
+            continue;
+        }
+        for (member, shape) in members {
+            match ng_members.get(member) {
+                None => problems.push(format!("{name}.{member}: not in NerdGraph")),
+                Some(ng) if ng != shape => problems.push(format!("{name}.{member}: {shape} here, {ng} in NerdGraph")),
+                Some(_) => {}
+            }
+        }
+        if matches!(*kind, "input" | "enum") {
+            for member in ng_members.keys().filter(|m| !members.contains_key(*m)) {
+                problems.push(format!("{name}.{member}: missing ({kind}s must be complete)"));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "schema differs from NerdGraph:\n{}", problems.join("\n"));
+    // The roots carry NerdGraph's names.
+    assert!(ours.contains_key("RootQueryType"));
+    assert!(ours.contains_key("UserManagementAuthenticationDomain"));
+}

@@ -1,0 +1,244 @@
+//! `actor.organization.userManagement`, with the operations newrelic-client-go and Terraform send.
+
+use entity::enums::UserType;
+use serde_json::{Value, json};
+
+use crate::backend_test;
+use crate::common::{ADMIN_EMAIL, TestApp};
+
+/// client-go `usermanagement.GetAuthenticationDomains` (sent with an undeclared `cursor`).
+const GET_AUTHENTICATION_DOMAINS: &str = r#"query($id: [ID!]) { actor { organization { userManagement {
+  authenticationDomains(id: $id) { authenticationDomains { id name provisioningType } nextCursor totalCount } } } } }"#;
+
+/// Shaped like client-go `usermanagement.UserManagementGetUsers`: inline filter literals whose
+/// variables may be absent.
+const GET_USERS: &str = r#"query($authenticationDomainIDs: [ID!], $userIDs: [ID!], $name: String, $emailID: String) {
+  actor { organization { userManagement { authenticationDomains(id: $authenticationDomainIDs) {
+    authenticationDomains { id name
+      users(id: $userIDs, filter: { name: { contains: $name }, email: { contains: $emailID } }) {
+        users { id email name emailVerificationState lastActive timeZone
+          pendingUpgradeRequest { id message requestedUserType { displayName id } }
+          type { displayName id }
+          groups { groups { displayName id } } }
+        nextCursor totalCount } } } } } } }"#;
+
+/// Shaped like client-go `usermanagement.UserManagementGetGroupsWithUsers`.
+const GET_GROUPS_WITH_USERS: &str = r#"query($authenticationDomainIDs: [ID!], $groupIDs: [ID!], $name: String) {
+  actor { organization { userManagement { authenticationDomains(id: $authenticationDomainIDs) {
+    authenticationDomains { id name
+      groups(id: $groupIDs, filter: { displayName: { contains: $name } }) {
+        groups { displayName id users { users { email id name timeZone } } } nextCursor totalCount } } } } } } }"#;
+
+async fn run(app: &TestApp, query: &str, variables: Value) -> Value {
+    let (status, body) = app.graphql_as(Some(crate::common::ADMIN_KEY), query, variables).await;
+    assert_eq!(status, axum::http::StatusCode::OK, "{body}");
+    assert!(body.get("errors").is_none(), "{body}");
+    body
+}
+
+fn domains(body: &Value) -> &Value {
+    &body["data"]["actor"]["organization"]["userManagement"]["authenticationDomains"]
+}
+
+backend_test!(authentication_domains_with_no_variables, |app| {
+    let (status, body) =
+        app.graphql_as(Some(crate::common::ADMIN_KEY), GET_AUTHENTICATION_DOMAINS, json!({"cursor": null})).await;
+    assert_eq!(status, axum::http::StatusCode::OK);
+    assert_eq!(
+        domains(&body),
+        &json!({
+            "authenticationDomains": [{"id": app.default_domain_id().await, "name": "Default", "provisioningType": "manual"}],
+            "nextCursor": null,
+            "totalCount": 1
+        })
+    );
+});
+
+backend_test!(unknown_authentication_domain_ids_give_an_empty_page, |app| {
+    let body = run(&app, GET_AUTHENTICATION_DOMAINS, json!({"id": ["00000000-0000-0000-0000-000000000000"]})).await;
+    assert_eq!(domains(&body), &json!({"authenticationDomains": [], "nextCursor": null, "totalCount": 0}));
+});
+
+backend_test!(get_users_by_id_as_terraform_reads_a_user, |app| {
+    let user = app.create_user("Jane.Doe@example.com", UserType::Core).await;
+    let group = app.create_group("Developers").await;
+    app.add_member(&group, user).await;
+    let body = run(&app, GET_USERS, json!({"userIDs": [user.to_string()]})).await;
+    let page = &domains(&body)["authenticationDomains"][0]["users"];
+    assert_eq!(page["totalCount"], 1);
+    assert_eq!(page["nextCursor"], Value::Null);
+    assert_eq!(
+        page["users"][0],
+        json!({
+            "id": user.to_string(),
+            "email": "Jane.Doe@example.com",
+            "name": "User Jane.Doe@example.com",
+            "emailVerificationState": "Pending",
+            "lastActive": null,
+            "timeZone": "Etc/UTC",
+            "pendingUpgradeRequest": null,
+            "type": {"displayName": "Core", "id": "2"},
+            "groups": {"groups": [{"displayName": "Developers", "id": group}]}
+        })
+    );
+});
+
+backend_test!(user_filters_constrain_only_what_is_given, |app| {
+    app.create_user("alice@example.com", UserType::Basic).await;
+    app.create_user("bob@example.com", UserType::Full).await;
+    let emails = |body: &Value| -> Vec<String> {
+        domains(body)["authenticationDomains"][0]["users"]["users"]
+            .as_array()
+            .expect("users")
+            .iter()
+            .map(|u| u["email"].as_str().expect("email").to_owned())
+            .collect()
+    };
+    // No variables at all: every user.
+    let all = run(&app, GET_USERS, json!({})).await;
+    assert_eq!(emails(&all), vec![ADMIN_EMAIL, "alice@example.com", "bob@example.com"]);
+    // Contains is case-insensitive.
+    let body = run(&app, GET_USERS, json!({"emailID": "ALICE"})).await;
+    assert_eq!(emails(&body), vec!["alice@example.com"]);
+    let body = run(&app, GET_USERS, json!({"name": "bob"})).await;
+    assert_eq!(emails(&body), vec!["bob@example.com"]);
+    // The typed filters.
+    let typed = r#"query($t: UserManagementTypeEnum!) { actor { organization { userManagement { authenticationDomains {
+      authenticationDomains { users(filter: { type: { eq: $t } }) { users { email } totalCount } } } } } } }"#;
+    let body = run(&app, typed, json!({"t": "BASIC"})).await;
+    assert_eq!(emails(&body), vec!["alice@example.com"]);
+    let body = run(&app, typed, json!({"t": "FULL_PLATFORM"})).await;
+    assert_eq!(emails(&body), vec![ADMIN_EMAIL, "bob@example.com"]);
+    let exact = r#"{ actor { organization { userManagement { authenticationDomains { authenticationDomains {
+      users(filter: { email: { eq: "BOB@example.com" }, emailVerificationState: { pending: true } }) { users { email } } } } } } } }"#;
+    assert_eq!(emails(&run(&app, exact, json!(null)).await), vec!["bob@example.com"]);
+    // Unknown and malformed ids match nobody.
+    let body = run(&app, GET_USERS, json!({"userIDs": ["999999", "not-a-number"]})).await;
+    assert_eq!(emails(&body), Vec::<String>::new());
+});
+
+backend_test!(users_page_by_500_with_stable_cursors, |app| {
+    app.create_users("bulk", 1_004, UserType::Basic).await;
+    let query = r#"query($cursor: String) { actor { organization { userManagement { authenticationDomains {
+      authenticationDomains { users(cursor: $cursor) { users { id } nextCursor totalCount } } } } } } }"#;
+    let mut cursor = Value::Null;
+    let mut seen = std::collections::BTreeSet::new();
+    let mut pages = Vec::new();
+    loop {
+        let body = run(&app, query, json!({"cursor": cursor})).await;
+        let page = domains(&body)["authenticationDomains"][0]["users"].clone();
+        // The late user (added after the first page) is counted from then on.
+        assert_eq!(page["totalCount"], if pages.is_empty() { 1_005 } else { 1_006 });
+        let ids = page["users"].as_array().expect("users").clone();
+        pages.push(ids.len());
+        for id in ids {
+            assert!(seen.insert(id["id"].as_str().expect("id").to_owned()), "a user appeared twice");
+        }
+        if pages.len() == 1 {
+            // A user added between pages does not shift the pages that follow.
+            app.create_user("late@example.com", UserType::Basic).await;
+        }
+        cursor = page["nextCursor"].clone();
+        if cursor.is_null() {
+            break;
+        }
+        assert!(cursor.as_str().is_some_and(|c| c.starts_with('=')));
+    }
+    assert_eq!(pages, vec![500, 500, 6]);
+    assert_eq!(seen.len(), 1_006);
+});
+
+backend_test!(a_bad_cursor_is_bad_user_input, |app| {
+    let query =
+        r#"{ actor { organization { userManagement { authenticationDomains(cursor: "garbage") { totalCount } } } } }"#;
+    let body = app.query(query).await;
+    assert_eq!(body["errors"][0]["extensions"]["errorClass"], "BAD_USER_INPUT");
+    assert_eq!(body["errors"][0]["path"], json!(["actor", "organization", "userManagement", "authenticationDomains"]));
+});
+
+backend_test!(groups_with_users_as_terraform_reads_a_group, |app| {
+    let user = app.create_user("member@example.com", UserType::Basic).await;
+    let group = app.create_group("Support").await;
+    app.add_member(&group, user).await;
+    let body = run(&app, GET_GROUPS_WITH_USERS, json!({"groupIDs": [group]})).await;
+    assert_eq!(
+        domains(&body)["authenticationDomains"][0]["groups"],
+        json!({
+            "groups": [{"displayName": "Support", "id": group, "users": {"users": [
+                {"email": "member@example.com", "id": user.to_string(), "name": "User member@example.com", "timeZone": "Etc/UTC"}
+            ]}}],
+            "nextCursor": null,
+            "totalCount": 1
+        })
+    );
+    // By name, as the newrelic_group data source does; sorted by display name.
+    let body = run(&app, GET_GROUPS_WITH_USERS, json!({"name": "supp"})).await;
+    assert_eq!(domains(&body)["authenticationDomains"][0]["groups"]["totalCount"], 1);
+    let sorted = r#"{ actor { organization { userManagement { authenticationDomains { authenticationDomains {
+      groups(sort: [{key: DISPLAY_NAME, direction: DESCENDING}]) { groups { displayName } } } } } } } }"#;
+    let body = run(&app, sorted, json!(null)).await;
+    assert_eq!(
+        domains(&body)["authenticationDomains"][0]["groups"]["groups"],
+        json!([{"displayName": "User"}, {"displayName": "Support"}, {"displayName": "Admin"}])
+    );
+});
+
+backend_test!(user_management_needs_an_organization_capability, |app| {
+    let user = app.create_user("plain@example.com", UserType::Full).await;
+    let key = app.create_key(user).await;
+    app.add_member(&app.group_id("User").await, user).await;
+    let body = app
+        .query_as(&key, "{ actor { organization { name userManagement { authenticationDomains { totalCount } } } } }")
+        .await;
+    assert_eq!(body["data"]["actor"]["organization"]["name"], "Test Organization");
+    assert_eq!(body["data"]["actor"]["organization"]["userManagement"]["authenticationDomains"], Value::Null);
+    assert_eq!(body["errors"][0]["extensions"]["errorClass"], "FORBIDDEN");
+
+    // Authentication domain read only lets them read users and groups.
+    let readers = app.create_group("Readers").await;
+    app.grant(&readers, "authentication_domain_read_only", None).await;
+    app.add_member(&readers, user).await;
+    let body = app.query_as(&key, "{ actor { organization { userManagement { authenticationDomains { totalCount authenticationDomains { users { totalCount } groups { totalCount } } } } } } }").await;
+    assert!(body.get("errors").is_none(), "{body}");
+    assert_eq!(domains(&body)["totalCount"], 1);
+    assert_eq!(domains(&body)["authenticationDomains"][0]["users"]["totalCount"], 2);
+
+    // A basic user gets no organization capability from the same grant.
+    app.set_user(user, |u| u.user_type = sea_orm::Set(UserType::Basic)).await;
+    let body = app
+        .query_as(&key, "{ actor { organization { userManagement { authenticationDomains { totalCount } } } } }")
+        .await;
+    assert_eq!(body["errors"][0]["extensions"]["errorClass"], "FORBIDDEN");
+});
+
+backend_test!(types_are_nerdgraphs, |app| {
+    let body = app.query("{ actor { organization { userManagement { types { displayName id } } } } }").await;
+    assert_eq!(
+        body["data"]["actor"]["organization"]["userManagement"]["types"],
+        json!([{"displayName": "Basic", "id": "1"}, {"displayName": "Core", "id": "2"}, {"displayName": "Full platform", "id": "3"}])
+    );
+});
+
+backend_test!(statements_per_request_do_not_grow_with_users, |app| {
+    let group = app.group_id("User").await;
+    let query = "{ actor { organization { userManagement { authenticationDomains { authenticationDomains {
+      users { users { id email type { displayName } groups { groups { id displayName } } } }
+      groups { groups { id users { users { id } } } } } } } } } }";
+    app.create_users("small", 10, UserType::Basic).await;
+    let small = app.statements_for(query).await;
+    app.create_users("large", 990, UserType::Core).await;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let ids: Vec<i64> = entity::user::Entity::find()
+        .filter(entity::user::Column::Email.like("large%"))
+        .all(&app.db)
+        .await
+        .expect("users")
+        .into_iter()
+        .map(|u| u.id)
+        .collect();
+    for id in ids.iter().take(300) {
+        app.add_member(&group, *id).await;
+    }
+    let large = app.statements_for(query).await;
+    assert_eq!(small, large, "statements for 10 users: {small}, for 1,000: {large}");
+});
