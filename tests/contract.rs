@@ -30,7 +30,9 @@ fn shapes(sdl: &str) -> BTreeMap<String, (&'static str, BTreeMap<String, String>
             }
             _ => continue,
         };
-        out.insert(ty.name.node.to_string(), (kind, members));
+        // `extend type` adds members to the type it extends.
+        let entry = out.entry(ty.name.node.to_string()).or_insert_with(|| (kind, BTreeMap::new()));
+        entry.1.extend(members);
     }
     out
 }

@@ -19,6 +19,7 @@
 //! - Deactivated users have no access at all.
 
 pub mod caps;
+pub mod edition;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
