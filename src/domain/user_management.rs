@@ -23,11 +23,12 @@ pub struct Page<T> {
     pub has_more: bool,
 }
 
-/// Fetches `limit + 1` rows to learn whether another page follows.
+/// Fetches `limit + 1` rows (after `after`, skipping `offset`) to learn whether another page follows.
 async fn page<E: EntityTrait>(
     db: &impl ConnectionTrait,
     select: Select<E>,
     after: Option<Condition>,
+    offset: u64,
     limit: u64,
 ) -> Result<Page<E::Model>, DbErr>
 where
@@ -38,7 +39,7 @@ where
         Some(cond) => select.filter(cond),
         None => select,
     };
-    let mut items = select.limit(limit + 1).all(db).await?;
+    let mut items = select.offset(offset).limit(limit + 1).all(db).await?;
     let has_more = items.len() as u64 > limit;
     items.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
     Ok(Page { items, total, has_more })
@@ -64,7 +65,7 @@ pub async fn authentication_domains(
         select = select.filter(authentication_domain::Column::Id.is_in(ids.iter().cloned()));
     }
     let after = after.map(|id| Condition::all().add(authentication_domain::Column::Id.gt(id)));
-    page(db, select, after, limit).await
+    page(db, select, after, 0, limit).await
 }
 
 /// The constraints of a user list; `None` fields constrain nothing.
@@ -122,7 +123,7 @@ pub async fn users(
         select = select.filter(user::Column::UserType.eq(user_type));
     }
     let after = after.map(|id| Condition::all().add(user::Column::Id.gt(id)));
-    page(db, select, after, limit).await
+    page(db, select, after, 0, limit).await
 }
 
 /// The constraints of a group list.
@@ -166,11 +167,7 @@ pub async fn groups(
         select = select.order_by(group::Column::DisplayName, direction.clone());
     }
     select = select.order_by(group::Column::Id, direction);
-    let total = select.clone().count(db).await?;
-    let mut items = select.offset(offset).limit(limit + 1).all(db).await?;
-    let has_more = items.len() as u64 > limit;
-    items.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-    Ok(Page { items, total, has_more })
+    page(db, select, None, offset, limit).await
 }
 
 /// The groups of each of `user_ids`, by display name; users without groups map to nothing.

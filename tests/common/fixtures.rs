@@ -24,25 +24,9 @@ impl TestApp {
     }
 
     pub async fn create_user(&self, email: &str, user_type: UserType) -> i64 {
-        user::ActiveModel {
-            authentication_domain_id: Set(self.default_domain_id().await),
-            email: Set(email.into()),
-            email_lower: Set(email.to_lowercase()),
-            name: Set(format!("User {email}")),
-            user_type: Set(user_type),
-            time_zone: Set("Etc/UTC".into()),
-            email_verification_state: Set(EmailVerificationState::Pending),
-            pending_upgrade_type: Set(None),
-            pending_upgrade_message: Set(None),
-            active: Set(true),
-            last_active: Set(None),
-            created_at: Set(Utc::now()),
-            ..Default::default()
-        }
-        .insert(&self.db)
-        .await
-        .expect("insert user")
-        .id
+        let mut model = new_user(self.default_domain_id().await, email, user_type);
+        model.name = Set(format!("User {email}"));
+        model.insert(&self.db).await.expect("insert user").id
     }
 
     /// `n` users `<prefix><i>@example.com` in the default domain, inserted in one statement per 500.
@@ -50,22 +34,9 @@ impl TestApp {
         let domain = self.default_domain_id().await;
         let models: Vec<user::ActiveModel> = (0..n)
             .map(|i| {
-                let email = format!("{prefix}{i}@example.com");
-                user::ActiveModel {
-                    authentication_domain_id: Set(domain.clone()),
-                    email_lower: Set(email.clone()),
-                    email: Set(email),
-                    name: Set(format!("{prefix} {i}")),
-                    user_type: Set(user_type),
-                    time_zone: Set("Etc/UTC".into()),
-                    email_verification_state: Set(EmailVerificationState::Pending),
-                    pending_upgrade_type: Set(None),
-                    pending_upgrade_message: Set(None),
-                    active: Set(true),
-                    last_active: Set(None),
-                    created_at: Set(Utc::now()),
-                    ..Default::default()
-                }
+                let mut model = new_user(domain.clone(), &format!("{prefix}{i}@example.com"), user_type);
+                model.name = Set(format!("{prefix} {i}"));
+                model
             })
             .collect();
         for chunk in models.chunks(500) {
@@ -173,5 +144,24 @@ impl TestApp {
             user::Entity::find_by_id(user_id).one(&self.db).await.expect("query").expect("user").into();
         change(&mut model);
         model.update(&self.db).await.expect("update user");
+    }
+}
+
+/// An active user with a pending email and the UTC time zone.
+fn new_user(domain_id: String, email: &str, user_type: UserType) -> user::ActiveModel {
+    user::ActiveModel {
+        authentication_domain_id: Set(domain_id),
+        email: Set(email.into()),
+        email_lower: Set(email.to_lowercase()),
+        name: Set(email.into()),
+        user_type: Set(user_type),
+        time_zone: Set("Etc/UTC".into()),
+        email_verification_state: Set(EmailVerificationState::Pending),
+        pending_upgrade_type: Set(None),
+        pending_upgrade_message: Set(None),
+        active: Set(true),
+        last_active: Set(None),
+        created_at: Set(Utc::now()),
+        ..Default::default()
     }
 }
