@@ -24,6 +24,11 @@ pub fn connect_options(url: &str, max_connections: u32) -> ConnectOptions {
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(10))
         .sqlx_logging(false)
+        // A session that leaves a transaction open (a request cancelled mid-change) is ended
+        // rather than left holding its locks, and no statement waits for a lock forever.
+        .map_sqlx_postgres_opts(|o| {
+            o.options([("idle_in_transaction_session_timeout", "30s"), ("lock_timeout", "15s")])
+        })
         .map_sqlx_sqlite_opts(|o| {
             o.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)

@@ -68,3 +68,15 @@ pub fn on_unique_violation(err: DbErr, message: impl FnOnce() -> String) -> AppE
         _ => AppError::from(err),
     }
 }
+
+impl From<crate::access::edition::EditionViolation> for AppError {
+    fn from(violation: crate::access::edition::EditionViolation) -> Self {
+        AppError::BadInput(violation.to_string())
+    }
+}
+
+impl From<crate::access::RuleViolation> for AppError {
+    fn from(violation: crate::access::RuleViolation) -> Self {
+        AppError::BadInput(violation.to_string())
+    }
+}

@@ -12,3 +12,4 @@ mod contract;
 mod http;
 mod schema;
 mod user_management;
+mod user_management_mutations;

@@ -13,6 +13,19 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::authentication_domain::Entity",
+        from = "Column::AuthenticationDomainId",
+        to = "super::authentication_domain::Column::Id"
+    )]
+    AuthenticationDomain,
+}
+
+impl Related<super::authentication_domain::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::AuthenticationDomain.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -189,7 +189,7 @@ fn index(name: &str, table: impl IntoIden, cols: &[&'static str], unique: bool) 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        use ForeignKeyAction::{Cascade, Restrict, SetNull};
+        use ForeignKeyAction::{Cascade, Restrict};
 
         manager
             .create_table(
@@ -552,13 +552,8 @@ impl MigrationTrait for Migration {
                     .col(json_null(AuditEvents::Before))
                     .col(json_null(AuditEvents::After))
                     .col(timestamp_with_time_zone(AuditEvents::CreatedAt))
-                    // Audit history outlives the people and organizations it mentions.
-                    .foreign_key(&mut fk(
-                        "fk_audit_events_actor",
-                        (AuditEvents::Table, AuditEvents::ActorUserId),
-                        (Users::Table, Users::Id),
-                        SetNull,
-                    ))
+                    // No foreign keys: audit history outlives the people and organizations it
+                    // mentions, and keeps the actor's id after the actor is deleted.
                     .to_owned(),
             )
             .await?;

@@ -37,6 +37,27 @@ impl<'a> Audit<'a> {
             after: Some(after),
         }
     }
+
+    /// A change of `target_type` `target_id`: action `<target_type>.<verb>`, with the state before
+    /// and after (`None` for a deletion's after).
+    pub fn changed(
+        caller: &'a super::Caller,
+        verb: &str,
+        target_type: &'a str,
+        target_id: impl ToString,
+        before: Option<Value>,
+        after: Option<Value>,
+    ) -> Self {
+        Audit {
+            organization_id: Some(&caller.organization_id),
+            actor_user_id: Some(caller.user_id),
+            action: format!("{target_type}.{verb}"),
+            target_type,
+            target_id: target_id.to_string(),
+            before,
+            after,
+        }
+    }
 }
 
 pub async fn record(db: &impl ConnectionTrait, audit: Audit<'_>) -> Result<(), DbErr> {

@@ -4,10 +4,7 @@
 use entity::enums::{AccountStatus, AuthenticationType, Edition, EmailVerificationState, ProvisioningType, UserType};
 use entity::{account, group_membership, organization, user};
 use rand::Rng;
-use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait, Set,
-    TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait, Set};
 use serde_json::json;
 
 use super::audit::{self, Audit};
@@ -52,129 +49,129 @@ pub async fn bootstrap(db: &DatabaseConnection, spec: BootstrapSpec) -> AppResul
         return Err(AppError::bad_input("The organization name must not be blank"));
     }
 
-    let txn = db.begin().await?;
-    if db.get_database_backend() == DbBackend::Postgres {
-        // Processes starting together against one database bootstrap one after the other.
-        txn.execute_unprepared("SELECT pg_advisory_xact_lock(7141592654)").await?;
-    }
-    if organization::Entity::find().count(&txn).await? > 0 {
-        return Ok(BootstrapOutcome::AlreadyBootstrapped);
-    }
-    let now = super::now();
+    super::in_transaction(db, async |txn| {
+        if db.get_database_backend() == DbBackend::Postgres {
+            // Processes starting together against one database bootstrap one after the other.
+            txn.execute_unprepared("SELECT pg_advisory_xact_lock(7141592654)").await?;
+        }
+        if organization::Entity::find().count(txn).await? > 0 {
+            return Ok(BootstrapOutcome::AlreadyBootstrapped);
+        }
+        let now = super::now();
 
-    let org = organization::ActiveModel {
-        id: Set(super::new_uuid()),
-        name: Set(organization_name.to_owned()),
-        edition: Set(spec.edition),
-        customer_id: Set(format!("CC-{:010}", rand::rng().random_range(0..10_000_000_000u64))),
-        created_at: Set(now),
-    }
-    .insert(&txn)
-    .await?;
-    audit::record(
-        &txn,
-        Audit::created(&org.id, None, "organization", &org.id, json!({ "name": org.name, "edition": org.edition })),
-    )
-    .await?;
+        let org = organization::ActiveModel {
+            id: Set(super::new_uuid()),
+            name: Set(organization_name.to_owned()),
+            edition: Set(spec.edition),
+            customer_id: Set(format!("CC-{:010}", rand::rng().random_range(0..10_000_000_000u64))),
+            created_at: Set(now),
+        }
+        .insert(txn)
+        .await?;
+        audit::record(
+            txn,
+            Audit::created(&org.id, None, "organization", &org.id, json!({ "name": org.name, "edition": org.edition })),
+        )
+        .await?;
 
-    let primary = account::ActiveModel {
-        organization_id: Set(org.id.clone()),
-        name: Set(organization_name.to_owned()),
-        parent_id: Set(None),
-        region_code: Set("us01".to_owned()),
-        status: Set(AccountStatus::Active),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    audit::record(
-        &txn,
-        Audit::created(
-            &org.id,
+        let primary = account::ActiveModel {
+            organization_id: Set(org.id.clone()),
+            name: Set(organization_name.to_owned()),
+            parent_id: Set(None),
+            region_code: Set("us01".to_owned()),
+            status: Set(AccountStatus::Active),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+        audit::record(
+            txn,
+            Audit::created(
+                &org.id,
+                None,
+                "account",
+                primary.id,
+                json!({ "name": primary.name, "regionCode": primary.region_code }),
+            ),
+        )
+        .await?;
+
+        let (domain, groups) = authentication_domains::create_with_default_groups(
+            txn,
             None,
-            "account",
+            &org.id,
             primary.id,
-            json!({ "name": primary.name, "regionCode": primary.region_code }),
-        ),
-    )
-    .await?;
+            DEFAULT_DOMAIN_NAME,
+            AuthenticationType::Password,
+            ProvisioningType::Manual,
+        )
+        .await?;
 
-    let (domain, groups) = authentication_domains::create_with_default_groups(
-        &txn,
-        None,
-        &org.id,
-        primary.id,
-        DEFAULT_DOMAIN_NAME,
-        AuthenticationType::Password,
-        ProvisioningType::Manual,
-    )
-    .await?;
+        let admin = user::ActiveModel {
+            authentication_domain_id: Set(domain.id.clone()),
+            email: Set(email.to_owned()),
+            email_lower: Set(email.to_lowercase()),
+            name: Set(spec.admin_name.trim().to_owned()),
+            user_type: Set(UserType::Full),
+            time_zone: Set("Etc/UTC".to_owned()),
+            email_verification_state: Set(EmailVerificationState::Verified),
+            pending_upgrade_type: Set(None),
+            pending_upgrade_message: Set(None),
+            active: Set(true),
+            last_active: Set(None),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+        group_membership::ActiveModel {
+            group_id: Set(groups.admin.id.clone()),
+            user_id: Set(admin.id),
+            created_at: Set(now),
+        }
+        .insert(txn)
+        .await?;
+        audit::record(
+            txn,
+            Audit::created(
+                &org.id,
+                None,
+                "user",
+                admin.id,
+                json!({
+                    "email": admin.email,
+                    "name": admin.name,
+                    "type": admin.user_type,
+                    "groups": [groups.admin.id],
+                }),
+            ),
+        )
+        .await?;
 
-    let admin = user::ActiveModel {
-        authentication_domain_id: Set(domain.id.clone()),
-        email: Set(email.to_owned()),
-        email_lower: Set(email.to_lowercase()),
-        name: Set(spec.admin_name.trim().to_owned()),
-        user_type: Set(UserType::Full),
-        time_zone: Set("Etc/UTC".to_owned()),
-        email_verification_state: Set(EmailVerificationState::Verified),
-        pending_upgrade_type: Set(None),
-        pending_upgrade_message: Set(None),
-        active: Set(true),
-        last_active: Set(None),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    group_membership::ActiveModel {
-        group_id: Set(groups.admin.id.clone()),
-        user_id: Set(admin.id),
-        created_at: Set(now),
-    }
-    .insert(&txn)
-    .await?;
-    audit::record(
-        &txn,
-        Audit::created(
-            &org.id,
-            None,
-            "user",
-            admin.id,
-            json!({
-                "email": admin.email,
-                "name": admin.name,
-                "type": admin.user_type,
-                "groups": [groups.admin.id],
-            }),
-        ),
-    )
-    .await?;
-
-    let key_generated = spec.key.is_none();
-    let key = spec.key.unwrap_or_else(ApiKeySecret::generate_user_key);
-    let stored = api_keys::insert_user_key(&txn, admin.id, primary.id, "Bootstrap key", "", &key).await?;
-    audit::record(
-        &txn,
-        Audit::created(
-            &org.id,
-            None,
-            "api_key",
-            &stored.id,
-            json!({ "type": "USER", "userId": admin.id, "accountId": primary.id }),
-        ),
-    )
-    .await?;
-    txn.commit().await?;
-
-    Ok(BootstrapOutcome::Created {
-        organization_id: org.id,
-        account_id: primary.id,
-        admin_user_id: admin.id,
-        key,
-        key_generated,
+        let key_generated = spec.key.is_none();
+        let key = spec.key.unwrap_or_else(ApiKeySecret::generate_user_key);
+        let stored = api_keys::insert_user_key(txn, admin.id, primary.id, "Bootstrap key", "", &key).await?;
+        audit::record(
+            txn,
+            Audit::created(
+                &org.id,
+                None,
+                "api_key",
+                &stored.id,
+                json!({ "type": "USER", "userId": admin.id, "accountId": primary.id }),
+            ),
+        )
+        .await?;
+        Ok(BootstrapOutcome::Created {
+            organization_id: org.id,
+            account_id: primary.id,
+            admin_user_id: admin.id,
+            key,
+            key_generated,
+        })
     })
+    .await
 }
 
 /// One `@` with something on both sides and a dot in the domain. Full validation of user emails

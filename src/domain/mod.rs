@@ -2,6 +2,10 @@
 //! writes, and records an audit event in the same transaction. GraphQL, SCIM and the CLI all call
 //! these; nothing here knows about GraphQL.
 
+use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
+
+use crate::error::AppResult;
+
 pub mod access_facts;
 pub mod api_keys;
 pub mod audit;
@@ -9,7 +13,42 @@ pub mod authentication_domains;
 pub mod bootstrap;
 pub mod catalog;
 pub mod directory;
+pub mod groups;
+pub mod lookup;
 pub mod user_management;
+pub mod users;
+pub mod validate;
+
+/// Who asks for a change: the acting user and their organization. Every change is confined to
+/// the caller's organization; ids of other organizations are "not found".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub user_id: i64,
+    pub organization_id: String,
+}
+
+/// Runs `body` in one transaction: commits when it succeeds and rolls back, before returning,
+/// when it fails. Never leave the rollback to `Drop`: a dropped transaction only *schedules* its
+/// rollback for the connection's next use, so the pooled connection would sit idle in a
+/// transaction, holding its locks, until some later request happens to pick it.
+pub async fn in_transaction<T>(
+    db: &DatabaseConnection,
+    body: impl AsyncFnOnce(&DatabaseTransaction) -> AppResult<T>,
+) -> AppResult<T> {
+    let txn = db.begin().await?;
+    match body(&txn).await {
+        Ok(value) => {
+            txn.commit().await?;
+            Ok(value)
+        }
+        Err(err) => {
+            if let Err(rollback) = txn.rollback().await {
+                tracing::warn!(error = %rollback, "rolling back a failed change failed");
+            }
+            Err(err)
+        }
+    }
+}
 
 /// A new UUID for an organization, authentication domain or group.
 pub(crate) fn new_uuid() -> String {

@@ -28,3 +28,15 @@ pub fn viewer<'a>(ctx: &Context<'a>) -> Result<&'a Viewer> {
 pub fn loaders<'a>(ctx: &Context<'a>) -> Result<&'a Loaders> {
     ctx.data::<Loaders>()
 }
+
+/// The viewer as the caller of a change in `domain/`.
+pub fn caller(ctx: &Context<'_>) -> Result<crate::domain::Caller> {
+    let viewer = viewer(ctx)?;
+    Ok(crate::domain::Caller { user_id: viewer.user_id, organization_id: viewer.organization_id.clone() })
+}
+
+/// Runs after a mutation's change: forgets what the request's loaders cached before it.
+pub fn changed(ctx: &Context<'_>) -> Result<()> {
+    loaders(ctx)?.forget();
+    Ok(())
+}

@@ -48,6 +48,19 @@ impl Loaders {
     }
 }
 
+impl Loaders {
+    /// Forgets everything loaded so far in this request. Every mutation calls it after its change,
+    /// so its payload (and any later field of the request) reads the data as it is now.
+    pub fn forget(&self) {
+        self.access.clear::<i64>();
+        self.users.clear::<i64>();
+        self.accounts.clear::<i32>();
+        self.organizations.clear::<String>();
+        self.user_groups.clear::<i64>();
+        self.group_users.clear::<String>();
+    }
+}
+
 /// A user's effective capabilities, keyed by user id.
 pub struct AccessLoader {
     db: DatabaseConnection,

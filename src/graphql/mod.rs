@@ -9,8 +9,9 @@ pub mod loaders;
 pub mod pagination;
 pub mod partial;
 pub mod user_management;
+pub mod user_management_mutations;
 
-use async_graphql::{EmptyMutation, EmptySubscription, Object, Schema, SchemaBuilder};
+use async_graphql::{EmptySubscription, MergedObject, Object, Schema, SchemaBuilder};
 
 use self::actor::Actor;
 pub use self::context::Services;
@@ -20,7 +21,12 @@ const MAX_DEPTH: usize = 32;
 /// Most fields one query may select (counting list children once).
 const MAX_COMPLEXITY: usize = 5_000;
 
-pub type AppSchema = Schema<RootQueryType, EmptyMutation, EmptySubscription>;
+pub type AppSchema = Schema<RootQueryType, RootMutationType, EmptySubscription>;
+
+/// Every mutation, one object per NerdGraph area.
+#[derive(MergedObject, Default)]
+#[graphql(name = "RootMutationType")]
+pub struct RootMutationType(user_management_mutations::UserManagementMutations);
 
 pub struct RootQueryType;
 
@@ -32,8 +38,8 @@ impl RootQueryType {
     }
 }
 
-fn builder() -> SchemaBuilder<RootQueryType, EmptyMutation, EmptySubscription> {
-    Schema::build(RootQueryType, EmptyMutation, EmptySubscription)
+fn builder() -> SchemaBuilder<RootQueryType, RootMutationType, EmptySubscription> {
+    Schema::build(RootQueryType, RootMutationType::default(), EmptySubscription)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
         .extension(partial::NullableFieldErrors)

@@ -6,7 +6,7 @@
 use accessgraph::auth::keys::ApiKeySecret;
 use accessgraph::domain::api_keys;
 use chrono::Utc;
-use entity::enums::{AccountStatus, EmailVerificationState, RoleType, UserType};
+use entity::enums::{AccountStatus, AuthenticationType, EmailVerificationState, ProvisioningType, RoleType, UserType};
 use entity::{access_grant, account, authentication_domain, group, group_membership, role, user};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
@@ -21,6 +21,27 @@ impl TestApp {
             .expect("query")
             .expect("the bootstrap domain")
             .id
+    }
+
+    /// A SCIM-provisioned authentication domain of the organization.
+    pub async fn create_scim_domain(&self, name: &str) -> String {
+        authentication_domain::ActiveModel {
+            id: Set(uuid::Uuid::new_v4().to_string()),
+            organization_id: Set(self.organization_id.clone()),
+            name: Set(name.into()),
+            authentication_type: Set(AuthenticationType::Saml),
+            provisioning_type: Set(ProvisioningType::Scim),
+            created_at: Set(Utc::now()),
+        }
+        .insert(&self.db)
+        .await
+        .expect("insert domain")
+        .id
+    }
+
+    /// A user in `domain_id`.
+    pub async fn create_user_in(&self, domain_id: &str, email: &str, user_type: UserType) -> i64 {
+        new_user(domain_id.into(), email, user_type).insert(&self.db).await.expect("insert user").id
     }
 
     pub async fn create_user(&self, email: &str, user_type: UserType) -> i64 {

@@ -186,6 +186,25 @@ impl TestApp {
         self.query_as(ADMIN_KEY, query).await
     }
 
+    /// An operation with variables as the bootstrap admin; asserts HTTP 200 and returns the whole
+    /// body, errors included.
+    pub async fn run(&self, query: &str, variables: Value) -> Value {
+        self.run_as(ADMIN_KEY, query, variables).await
+    }
+
+    pub async fn run_as(&self, key: &str, query: &str, variables: Value) -> Value {
+        let (status, body) = self.graphql_as(Some(key), query, variables).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body
+    }
+
+    /// Like [`run`](Self::run), and asserts there are no errors.
+    pub async fn ok(&self, query: &str, variables: Value) -> Value {
+        let body = self.run(query, variables).await;
+        assert!(body.get("errors").is_none(), "{body}");
+        body
+    }
+
     pub async fn query_as(&self, key: &str, query: &str) -> Value {
         let (status, body) = self.graphql_as(Some(key), query, Value::Null).await;
         assert_eq!(status, StatusCode::OK, "{body}");
@@ -193,24 +212,37 @@ impl TestApp {
     }
 }
 
+/// The first error's message and errorClass.
+pub fn first_error(body: &Value) -> (String, String) {
+    let error = &body["errors"][0];
+    assert!(error.is_object(), "expected an error: {body}");
+    (
+        error["message"].as_str().unwrap_or_default().to_owned(),
+        error["extensions"]["errorClass"].as_str().unwrap_or_default().to_owned(),
+    )
+}
+
 /// Runs one async test body against every backend: SQLite always, PostgreSQL when
 /// `TEST_DATABASE_URL` is set. Each backend is its own test (`<name>::sqlite`, `<name>::postgres`).
 #[macro_export]
 macro_rules! backend_test {
     ($name:ident, |$app:ident| $body:block) => {
+        $crate::backend_test!($name, edition = Enterprise, |$app| $body);
+    };
+    ($name:ident, edition = $edition:ident, |$app:ident| $body:block) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
 
             #[tokio::test]
             async fn sqlite() {
-                let $app = $crate::common::TestApp::sqlite().await;
+                let $app = $crate::common::TestApp::sqlite_with(entity::enums::Edition::$edition).await;
                 $body
             }
 
             #[tokio::test]
             async fn postgres() {
-                let Some($app) = $crate::common::TestApp::postgres().await else {
+                let Some($app) = $crate::common::TestApp::postgres_with(entity::enums::Edition::$edition).await else {
                     eprintln!("TEST_DATABASE_URL is not set: PostgreSQL test skipped");
                     return;
                 };
