@@ -9,6 +9,7 @@ mod authentication;
 mod bootstrap;
 mod catalog;
 mod contract;
+mod customer_administration;
 mod http;
 mod schema;
 mod user_management;

@@ -84,3 +84,9 @@ pub const DOMAINS_READ_OR_MANAGE: &[CapabilityId] =
     &[READ_AUTHENTICATION_DOMAINS, MANAGE_AUTHENTICATION_DOMAINS, READ_USERS, MANAGE_USERS];
 /// Reading groups: either group capability.
 pub const GROUPS_READ_OR_MANAGE: &[CapabilityId] = &[READ_GROUPS, MANAGE_GROUPS];
+/// Reading the organization's accounts: either account capability.
+pub const ACCOUNTS_READ_OR_MANAGE: &[CapabilityId] = &[READ_ORGANIZATION_ACCOUNTS, MANAGE_ORGANIZATION_ACCOUNTS];
+/// Reading roles: either role capability.
+pub const ROLES_READ_OR_MANAGE: &[CapabilityId] = &[READ_ROLES, MANAGE_CUSTOM_ROLES];
+/// Reading access grants: either access grant capability.
+pub const GRANTS_READ_OR_MANAGE: &[CapabilityId] = &[READ_ACCESS_GRANTS, MANAGE_ACCESS_GRANTS];

@@ -12,6 +12,7 @@ pub mod audit;
 pub mod authentication_domains;
 pub mod bootstrap;
 pub mod catalog;
+pub mod customer_administration;
 pub mod directory;
 pub mod groups;
 pub mod lookup;

@@ -24,7 +24,7 @@ pub struct Page<T> {
 }
 
 /// Fetches `limit + 1` rows (after `after`, skipping `offset`) to learn whether another page follows.
-async fn page<E: EntityTrait>(
+pub(crate) async fn page<E: EntityTrait>(
     db: &impl ConnectionTrait,
     select: Select<E>,
     after: Option<Condition>,
@@ -46,7 +46,7 @@ where
 }
 
 /// `%text%` for LIKE, with the wildcards in `text` escaped, in lower case.
-fn contains_pattern(text: &str) -> LikeExpr {
+pub(crate) fn contains_pattern(text: &str) -> LikeExpr {
     let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
     LikeExpr::new(format!("%{escaped}%")).escape('\\')
 }
@@ -90,8 +90,14 @@ pub async fn users(
     after: Option<i64>,
     limit: u64,
 ) -> Result<Page<user::Model>, DbErr> {
-    let mut select =
-        user::Entity::find().filter(user::Column::AuthenticationDomainId.eq(domain_id)).order_by_asc(user::Column::Id);
+    let select = users_matching(domain_id, filter).order_by_asc(user::Column::Id);
+    let after = after.map(|id| Condition::all().add(user::Column::Id.gt(id)));
+    page(db, select, after, 0, limit).await
+}
+
+/// The users of `domain_id` that `filter` lets through, unordered.
+pub(crate) fn users_matching(domain_id: &str, filter: &UserFilter) -> Select<user::Entity> {
+    let mut select = user::Entity::find().filter(user::Column::AuthenticationDomainId.eq(domain_id));
     if let Some(email) = &filter.email_eq {
         select = select.filter(user::Column::EmailLower.eq(email.trim().to_lowercase()));
     }
@@ -122,8 +128,7 @@ pub async fn users(
     if let Some(user_type) = filter.user_type {
         select = select.filter(user::Column::UserType.eq(user_type));
     }
-    let after = after.map(|id| Condition::all().add(user::Column::Id.gt(id)));
-    page(db, select, after, 0, limit).await
+    select
 }
 
 /// The constraints of a group list.

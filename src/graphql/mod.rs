@@ -3,6 +3,7 @@
 
 pub mod actor;
 pub mod context;
+pub mod customer_administration;
 pub mod error;
 pub mod guard;
 pub mod loaders;
@@ -15,6 +16,7 @@ use async_graphql::{EmptySubscription, MergedObject, Object, Schema, SchemaBuild
 
 use self::actor::Actor;
 pub use self::context::Services;
+use self::customer_administration::CustomerAdministration;
 
 /// Deepest query accepted. NerdGraph's deepest client operations nest about ten levels.
 const MAX_DEPTH: usize = 32;
@@ -35,6 +37,12 @@ impl RootQueryType {
     /// The caller: their user, organization and accounts.
     async fn actor(&self) -> Option<Actor> {
         Some(Actor)
+    }
+
+    /// Organization-wide administration: accounts, authentication domains, users, groups, roles,
+    /// grants, the permission catalog and the audit trail.
+    async fn customer_administration(&self) -> Option<CustomerAdministration> {
+        Some(CustomerAdministration)
     }
 }
 

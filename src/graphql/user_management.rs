@@ -71,7 +71,8 @@ impl UserManagement {
     }
 }
 
-fn count(total: u64) -> i32 {
+/// A row count as NerdGraph's `Int` (saturating).
+pub(crate) fn count(total: u64) -> i32 {
     i32::try_from(total).unwrap_or(i32::MAX)
 }
 
@@ -186,7 +187,7 @@ pub struct UserManagementGroupSortInput {
 }
 
 /// Intersects id constraints: `None` is no constraint.
-fn intersect<T: PartialEq + Clone>(a: Option<Vec<T>>, b: Option<Vec<T>>) -> Option<Vec<T>> {
+pub(crate) fn intersect<T: PartialEq + Clone>(a: Option<Vec<T>>, b: Option<Vec<T>>) -> Option<Vec<T>> {
     match (a, b) {
         (Some(a), Some(b)) => Some(a.into_iter().filter(|x| b.contains(x)).collect()),
         (a, b) => a.or(b),
@@ -194,7 +195,7 @@ fn intersect<T: PartialEq + Clone>(a: Option<Vec<T>>, b: Option<Vec<T>>) -> Opti
 }
 
 /// User ids as NerdGraph sends them (numeric strings); one that is not a number matches no user.
-fn user_ids(ids: Vec<ID>) -> Vec<i64> {
+pub(crate) fn user_ids(ids: Vec<ID>) -> Vec<i64> {
     ids.iter().filter_map(|id| id.0.trim().parse().ok()).collect()
 }
 

@@ -6,8 +6,12 @@
 use accessgraph::auth::keys::ApiKeySecret;
 use accessgraph::domain::api_keys;
 use chrono::Utc;
-use entity::enums::{AccountStatus, AuthenticationType, EmailVerificationState, ProvisioningType, RoleType, UserType};
-use entity::{access_grant, account, authentication_domain, group, group_membership, role, user};
+use entity::enums::{
+    AccountStatus, AuthenticationType, Edition, EmailVerificationState, ProvisioningType, RoleType, Scope, UserType,
+};
+use entity::{
+    access_grant, account, authentication_domain, group, group_membership, organization, role, role_capability, user,
+};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use super::TestApp;
@@ -23,25 +27,9 @@ impl TestApp {
             .id
     }
 
-    /// A SCIM-provisioned authentication domain of the organization.
+    /// A SCIM-provisioned SAML authentication domain of the organization.
     pub async fn create_scim_domain(&self, name: &str) -> String {
-        authentication_domain::ActiveModel {
-            id: Set(uuid::Uuid::new_v4().to_string()),
-            organization_id: Set(self.organization_id.clone()),
-            name: Set(name.into()),
-            authentication_type: Set(AuthenticationType::Saml),
-            provisioning_type: Set(ProvisioningType::Scim),
-            created_at: Set(Utc::now()),
-        }
-        .insert(&self.db)
-        .await
-        .expect("insert domain")
-        .id
-    }
-
-    /// A user in `domain_id`.
-    pub async fn create_user_in(&self, domain_id: &str, email: &str, user_type: UserType) -> i64 {
-        new_user(domain_id.into(), email, user_type).insert(&self.db).await.expect("insert user").id
+        self.create_domain_in(&self.organization_id, name, AuthenticationType::Saml, ProvisioningType::Scim).await
     }
 
     pub async fn create_user(&self, email: &str, user_type: UserType) -> i64 {
@@ -160,12 +148,131 @@ impl TestApp {
         .id
     }
 
+    pub async fn set_account_status(&self, account_id: i32, status: AccountStatus) {
+        let mut model: account::ActiveModel =
+            account::Entity::find_by_id(account_id).one(&self.db).await.expect("query").expect("account").into();
+        model.status = Set(status);
+        model.update(&self.db).await.expect("update account");
+    }
+
+    /// An authentication domain of `organization_id` (no default groups); returns its id.
+    pub async fn create_domain_in(
+        &self,
+        organization_id: &str,
+        name: &str,
+        authentication_type: AuthenticationType,
+        provisioning_type: ProvisioningType,
+    ) -> String {
+        authentication_domain::ActiveModel {
+            id: Set(uuid::Uuid::new_v4().to_string()),
+            organization_id: Set(organization_id.into()),
+            name: Set(name.into()),
+            authentication_type: Set(authentication_type),
+            provisioning_type: Set(provisioning_type),
+            created_at: Set(Utc::now()),
+        }
+        .insert(&self.db)
+        .await
+        .expect("insert domain")
+        .id
+    }
+
+    /// A group in domain `domain_id`; returns its id.
+    pub async fn create_group_in(&self, domain_id: &str, display_name: &str) -> String {
+        group::ActiveModel {
+            id: Set(uuid::Uuid::new_v4().to_string()),
+            authentication_domain_id: Set(domain_id.into()),
+            display_name: Set(display_name.into()),
+            is_default: Set(false),
+            created_at: Set(Utc::now()),
+        }
+        .insert(&self.db)
+        .await
+        .expect("insert group")
+        .id
+    }
+
+    /// A user in domain `domain_id`; returns its id.
+    pub async fn create_user_in(&self, domain_id: &str, email: &str, user_type: UserType) -> i64 {
+        new_user(domain_id.into(), email, user_type).insert(&self.db).await.expect("insert user").id
+    }
+
+    /// A second organization with one account, one domain, one group (granted All product admin on
+    /// its account) and one member.
+    pub async fn create_other_organization(&self) -> OtherOrganization {
+        let id = organization::ActiveModel {
+            id: Set(uuid::Uuid::new_v4().to_string()),
+            name: Set("Other Organization".into()),
+            edition: Set(Edition::Enterprise),
+            customer_id: Set("CC-0000000002".into()),
+            created_at: Set(Utc::now()),
+        }
+        .insert(&self.db)
+        .await
+        .expect("insert organization")
+        .id;
+        let account_id = account::ActiveModel {
+            organization_id: Set(id.clone()),
+            name: Set("Other account".into()),
+            parent_id: Set(None),
+            region_code: Set("eu01".into()),
+            status: Set(AccountStatus::Active),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(&self.db)
+        .await
+        .expect("insert account")
+        .id;
+        let domain_id =
+            self.create_domain_in(&id, "Other domain", AuthenticationType::Password, ProvisioningType::Manual).await;
+        let group_id = self.create_group_in(&domain_id, "Other group").await;
+        let user_id = self.create_user_in(&domain_id, "other@example.com", UserType::Full).await;
+        self.add_member(&group_id, user_id).await;
+        self.grant(&group_id, "all_product_admin", Some(account_id)).await;
+        OtherOrganization { id, account_id, domain_id, group_id, user_id }
+    }
+
+    /// A custom role of `organization_id`; returns its id.
+    pub async fn create_custom_role(&self, organization_id: &str, display_name: &str, scope: Scope) -> i32 {
+        role::ActiveModel {
+            name: Set(display_name.to_lowercase().replace(' ', "_")),
+            display_name: Set(display_name.into()),
+            scope: Set(scope),
+            role_type: Set(RoleType::Custom),
+            organization_id: Set(Some(organization_id.into())),
+            min_user_type: Set(UserType::Basic),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(&self.db)
+        .await
+        .expect("insert role")
+        .id
+    }
+
+    pub async fn grant_capability(&self, role_id: i32, capability_id: i32) {
+        role_capability::ActiveModel { role_id: Set(role_id), capability_id: Set(capability_id) }
+            .insert(&self.db)
+            .await
+            .expect("insert role capability");
+    }
+
     pub async fn set_user(&self, user_id: i64, change: impl FnOnce(&mut user::ActiveModel)) {
         let mut model: user::ActiveModel =
             user::Entity::find_by_id(user_id).one(&self.db).await.expect("query").expect("user").into();
         change(&mut model);
         model.update(&self.db).await.expect("update user");
     }
+}
+
+/// What [`TestApp::create_other_organization`] made.
+pub struct OtherOrganization {
+    pub id: String,
+    pub account_id: i32,
+    pub domain_id: String,
+    pub group_id: String,
+    pub user_id: i64,
 }
 
 /// An active user with a pending email and the UTC time zone.
