@@ -18,6 +18,10 @@ use async_graphql_parser::types::{TypeKind, TypeSystemDefinition};
 const ACCESSGRAPH_ONLY: &[&str] = &[
     // The audit trail, read like NerdGraph's customer administration lists.
     "CustomerAdministration.auditEvents",
+    // The viewer's effective capabilities on an account.
+    "Account.capabilityIds",
+    // Creating authentication domains (NerdGraph has only the delete).
+    "RootMutationType.authenticationDomainCreate",
 ];
 
 /// Type name -> (kind, member name -> "(args): type").

@@ -6,6 +6,7 @@ mod common;
 mod access;
 mod actor;
 mod authentication;
+mod authorization_management;
 mod bootstrap;
 mod catalog;
 mod contract;

@@ -48,6 +48,14 @@ pub fn check_custom_group(edition: Edition) -> Result<(), EditionViolation> {
     if edition == Edition::Standard { Err(EditionViolation::CustomGroups) } else { Ok(()) }
 }
 
+pub fn check_custom_role(edition: Edition) -> Result<(), EditionViolation> {
+    if edition == Edition::Standard { Err(EditionViolation::CustomRoles) } else { Ok(()) }
+}
+
+pub fn check_new_grant(edition: Edition) -> Result<(), EditionViolation> {
+    if edition == Edition::Standard { Err(EditionViolation::NewGrants) } else { Ok(()) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,5 +82,13 @@ mod tests {
     fn standard_has_no_custom_groups() {
         assert_eq!(check_custom_group(Edition::Standard), Err(EditionViolation::CustomGroups));
         assert_eq!(check_custom_group(Edition::Pro), Ok(()));
+    }
+
+    #[test]
+    fn standard_has_no_custom_roles_or_new_grants() {
+        assert_eq!(check_custom_role(Edition::Standard), Err(EditionViolation::CustomRoles));
+        assert_eq!(check_new_grant(Edition::Standard), Err(EditionViolation::NewGrants));
+        assert_eq!(check_custom_role(Edition::Enterprise), Ok(()));
+        assert_eq!(check_new_grant(Edition::Pro), Ok(()));
     }
 }

@@ -3,14 +3,19 @@
 use std::collections::HashMap;
 
 use entity::enums::{AuthenticationType, ProvisioningType, RoleType};
-use entity::{access_grant, authentication_domain, group, role};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
+use entity::{access_grant, authentication_domain, group, role, user};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, Set,
+};
 use serde_json::json;
 
 use super::audit::{self, Audit};
+use super::{Caller, lookup, validate};
 use crate::access::caps::roles::{
     ALL_PRODUCT_ADMIN, AUTHENTICATION_DOMAIN_MANAGER, BILLING_USER, ORGANIZATION_MANAGER,
 };
+use crate::error::{AppError, AppResult};
 
 pub const DEFAULT_ADMIN_GROUP: &str = "Admin";
 pub const DEFAULT_USER_GROUP: &str = "User";
@@ -142,4 +147,86 @@ pub async fn create_with_default_groups(
     let user = make_group(DEFAULT_USER_GROUP, &user_grants).await?;
     let admin = make_group(DEFAULT_ADMIN_GROUP, &admin_grants).await?;
     Ok((domain, DefaultGroups { admin, user }))
+}
+
+/// `authenticationDomainCreate`: a domain with its default groups, granted on the organization's
+/// primary account. SCIM provisioning needs SAML single sign-on.
+pub async fn create(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    name: &str,
+    authentication_type: AuthenticationType,
+    provisioning_type: ProvisioningType,
+) -> AppResult<authentication_domain::Model> {
+    let name = validate::name("Name", name)?;
+    if provisioning_type == ProvisioningType::Scim && authentication_type != AuthenticationType::Saml {
+        return Err(AppError::bad_input("SCIM provisioning requires SAML single sign-on"));
+    }
+    super::in_transaction(db, async |txn| {
+        lookup::organization_for_update(txn, &caller.organization_id).await?;
+        let taken = authentication_domain::Entity::find()
+            .filter(authentication_domain::Column::OrganizationId.eq(&caller.organization_id))
+            .filter(authentication_domain::Column::Name.eq(&name))
+            .count(txn)
+            .await?;
+        if taken > 0 {
+            return Err(AppError::bad_input("Name has already been taken"));
+        }
+        let primary = super::directory::primary_account(txn, &caller.organization_id)
+            .await?
+            .ok_or_else(|| AppError::bad_input("The organization has no active account for the default groups"))?;
+        let (domain, _) = create_with_default_groups(
+            txn,
+            Some(caller.user_id),
+            &caller.organization_id,
+            primary.id,
+            &name,
+            authentication_type,
+            provisioning_type,
+        )
+        .await?;
+        Ok(domain)
+    })
+    .await
+}
+
+/// `authenticationDomainDelete`: only an empty domain (no users) that is not the organization's
+/// last one; its groups and their grants go with it.
+pub async fn delete(db: &DatabaseConnection, caller: &Caller, id: &str) -> AppResult<authentication_domain::Model> {
+    super::in_transaction(db, async |txn| {
+        let domain = lookup::domain(txn, &caller.organization_id, id).await?;
+        let users = user::Entity::find().filter(user::Column::AuthenticationDomainId.eq(&domain.id)).count(txn).await?;
+        if users > 0 {
+            return Err(AppError::bad_input(format!(
+                "The authentication domain still has {users} user(s); delete them before deleting the domain"
+            )));
+        }
+        let domains = authentication_domain::Entity::find()
+            .filter(authentication_domain::Column::OrganizationId.eq(&caller.organization_id))
+            .count(txn)
+            .await?;
+        if domains <= 1 {
+            return Err(AppError::bad_input("The organization's last authentication domain cannot be deleted"));
+        }
+        // Groups, their memberships and grants go with the domain (ON DELETE CASCADE).
+        authentication_domain::Entity::delete_by_id(domain.id.clone()).exec(txn).await?;
+        audit::record(
+            txn,
+            Audit::changed(
+                caller,
+                "delete",
+                "authentication_domain",
+                &domain.id,
+                Some(json!({
+                    "name": domain.name,
+                    "authenticationType": domain.authentication_type,
+                    "provisioningType": domain.provisioning_type,
+                })),
+                None,
+            ),
+        )
+        .await?;
+        Ok(domain)
+    })
+    .await
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 use entity::{account, organization, user};
 
+use super::authorization_management::AuthorizationManagement;
 use super::context::{loaders, viewer};
 use super::error::{ErrorClass, storage};
 use super::guard::{Needs, viewer_access};
@@ -70,6 +71,14 @@ impl Account {
         Some(self.0.id)
     }
 
+    /// The viewer's effective capabilities on this account, as ids of
+    /// `customerAdministration.permissions`: what their groups' grants give, capped by their user
+    /// type. Not in NerdGraph.
+    async fn capability_ids(&self, ctx: &Context<'_>) -> Result<Vec<i32>> {
+        let access = viewer_access(ctx).await?;
+        Ok(access.account_capabilities(self.0.id).map(|caps| caps.iter().copied().collect()).unwrap_or_default())
+    }
+
     async fn name(&self) -> Option<&str> {
         Some(&self.0.name)
     }
@@ -111,6 +120,11 @@ impl Organization {
 
     async fn customer_id(&self) -> Option<&str> {
         Some(&self.0.customer_id)
+    }
+
+    /// Roles and the roles each group holds.
+    async fn authorization_management(&self) -> Option<AuthorizationManagement> {
+        Some(AuthorizationManagement { organization_id: self.0.id.clone() })
     }
 
     /// Users, groups and authentication domains.

@@ -10,6 +10,7 @@ use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::{account, organization, user};
 use sea_orm::{DatabaseConnection, DbErr};
 
+pub use super::authorization_management::GroupRolesLoader;
 pub use super::user_management::{GroupUsersLoader, UserGroupsLoader};
 use crate::access::{Catalog, EffectiveAccess};
 use crate::domain::{access_facts, directory};
@@ -25,6 +26,7 @@ pub struct Loaders {
     pub organizations: Cached<OrganizationLoader>,
     pub user_groups: Cached<UserGroupsLoader>,
     pub group_users: Cached<GroupUsersLoader>,
+    pub group_roles: Cached<GroupRolesLoader>,
 }
 
 impl Loaders {
@@ -44,6 +46,7 @@ impl Loaders {
             ),
             user_groups: DataLoader::with_cache(UserGroupsLoader(db.clone()), tokio::spawn, HashMapCache::default()),
             group_users: DataLoader::with_cache(GroupUsersLoader(db.clone()), tokio::spawn, HashMapCache::default()),
+            group_roles: DataLoader::with_cache(GroupRolesLoader(db.clone()), tokio::spawn, HashMapCache::default()),
         }
     }
 }
@@ -58,6 +61,7 @@ impl Loaders {
         self.organizations.clear::<String>();
         self.user_groups.clear::<i64>();
         self.group_users.clear::<String>();
+        self.group_roles.clear::<String>();
     }
 }
 

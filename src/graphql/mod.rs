@@ -2,7 +2,10 @@
 //! per NerdGraph area, guards fed by request-scoped batched loaders, and NerdGraph's error shape.
 
 pub mod actor;
+pub mod authentication_domains;
+pub mod authorization_management;
 pub mod context;
+pub mod custom_roles;
 pub mod customer_administration;
 pub mod error;
 pub mod guard;
@@ -28,7 +31,12 @@ pub type AppSchema = Schema<RootQueryType, RootMutationType, EmptySubscription>;
 /// Every mutation, one object per NerdGraph area.
 #[derive(MergedObject, Default)]
 #[graphql(name = "RootMutationType")]
-pub struct RootMutationType(user_management_mutations::UserManagementMutations);
+pub struct RootMutationType(
+    user_management_mutations::UserManagementMutations,
+    authorization_management::AuthorizationManagementMutations,
+    custom_roles::CustomRoleMutations,
+    authentication_domains::AuthenticationDomainMutations,
+);
 
 pub struct RootQueryType;
 
