@@ -12,6 +12,8 @@ mod catalog;
 mod contract;
 mod customer_administration;
 mod http;
+mod readme_example;
 mod schema;
 mod user_management;
 mod user_management_mutations;
+mod wire;
