@@ -52,3 +52,20 @@ text_enum!(EmailVerificationState {
 });
 text_enum!(KeyType { User = "USER", Ingest = "INGEST" });
 text_enum!(IngestType { License = "LICENSE", Browser = "BROWSER" });
+text_enum!(
+    /// The seven kinds of Synthetics monitor.
+    MonitorKind {
+        Simple = "SIMPLE",
+        Browser = "BROWSER",
+        ScriptApi = "SCRIPT_API",
+        ScriptBrowser = "SCRIPT_BROWSER",
+        StepMonitor = "STEP_MONITOR",
+        BrokenLinks = "BROKEN_LINKS",
+        CertCheck = "CERT_CHECK",
+    }
+);
+text_enum!(MonitorStatus { Enabled = "ENABLED", Disabled = "DISABLED", Muted = "MUTED" });
+text_enum!(
+    /// What a Synthetics permission rule governs.
+    SyntheticsEntityKind { Monitor = "MONITOR", PrivateLocation = "PRIVATE_LOCATION" }
+);

@@ -8,6 +8,12 @@ use super::CapabilityId;
 pub const READ_SYNTHETIC_MONITORS: CapabilityId = 1501;
 pub const MODIFY_SYNTHETIC_MONITORS: CapabilityId = 1502;
 pub const DELETE_SYNTHETIC_MONITORS: CapabilityId = 1503;
+pub const READ_PRIVATE_LOCATIONS: CapabilityId = 1504;
+pub const MODIFY_PRIVATE_LOCATIONS: CapabilityId = 1505;
+pub const DELETE_PRIVATE_LOCATIONS: CapabilityId = 1506;
+pub const VIEW_SECURE_CREDENTIALS: CapabilityId = 1507;
+pub const MODIFY_SECURE_CREDENTIALS: CapabilityId = 1508;
+pub const DELETE_SECURE_CREDENTIALS: CapabilityId = 1509;
 pub const MANAGE_SYNTHETICS_PERMISSIONS: CapabilityId = 1510;
 pub const READ_INGEST_KEYS: CapabilityId = 2401;
 pub const MANAGE_INGEST_KEYS: CapabilityId = 2402;
@@ -37,6 +43,12 @@ pub const CHECKED: &[(CapabilityId, &str)] = &[
     (READ_SYNTHETIC_MONITORS, "Read synthetic monitors"),
     (MODIFY_SYNTHETIC_MONITORS, "Modify synthetic monitors"),
     (DELETE_SYNTHETIC_MONITORS, "Delete synthetic monitors"),
+    (READ_PRIVATE_LOCATIONS, "Read synthetics private locations"),
+    (MODIFY_PRIVATE_LOCATIONS, "Modify synthetics private locations"),
+    (DELETE_PRIVATE_LOCATIONS, "Delete synthetics private locations"),
+    (VIEW_SECURE_CREDENTIALS, "View synthetics secure credentials"),
+    (MODIFY_SECURE_CREDENTIALS, "Modify synthetics secure credentials"),
+    (DELETE_SECURE_CREDENTIALS, "Delete synthetics secure credentials"),
     (MANAGE_SYNTHETICS_PERMISSIONS, "Manage synthetics permissions"),
     (READ_INGEST_KEYS, "Read ingest keys"),
     (MANAGE_INGEST_KEYS, "Manage ingest keys"),

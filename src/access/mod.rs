@@ -20,6 +20,7 @@
 
 pub mod caps;
 pub mod edition;
+pub mod synthetics;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 

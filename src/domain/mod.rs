@@ -18,6 +18,7 @@ pub mod directory;
 pub mod groups;
 pub mod lookup;
 pub mod roles;
+pub mod synthetics;
 pub mod user_management;
 pub mod users;
 pub mod validate;

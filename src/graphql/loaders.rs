@@ -11,6 +11,7 @@ use entity::{account, organization, user};
 use sea_orm::{DatabaseConnection, DbErr};
 
 pub use super::authorization_management::GroupRolesLoader;
+pub use super::synthetics::SyntheticsFactsLoader;
 pub use super::user_management::{GroupUsersLoader, UserGroupsLoader};
 use crate::access::{Catalog, EffectiveAccess};
 use crate::domain::{access_facts, directory};
@@ -27,6 +28,7 @@ pub struct Loaders {
     pub user_groups: Cached<UserGroupsLoader>,
     pub group_users: Cached<GroupUsersLoader>,
     pub group_roles: Cached<GroupRolesLoader>,
+    pub synthetics: Cached<SyntheticsFactsLoader>,
 }
 
 impl Loaders {
@@ -47,6 +49,11 @@ impl Loaders {
             user_groups: DataLoader::with_cache(UserGroupsLoader(db.clone()), tokio::spawn, HashMapCache::default()),
             group_users: DataLoader::with_cache(GroupUsersLoader(db.clone()), tokio::spawn, HashMapCache::default()),
             group_roles: DataLoader::with_cache(GroupRolesLoader(db.clone()), tokio::spawn, HashMapCache::default()),
+            synthetics: DataLoader::with_cache(
+                SyntheticsFactsLoader(db.clone()),
+                tokio::spawn,
+                HashMapCache::default(),
+            ),
         }
     }
 }
@@ -62,6 +69,7 @@ impl Loaders {
         self.user_groups.clear::<i64>();
         self.group_users.clear::<String>();
         self.group_roles.clear::<String>();
+        self.synthetics.clear::<(i64, i32)>();
     }
 }
 

@@ -12,6 +12,7 @@ pub mod guard;
 pub mod loaders;
 pub mod pagination;
 pub mod partial;
+pub mod synthetics;
 pub mod user_management;
 pub mod user_management_mutations;
 
