@@ -1,12 +1,14 @@
 //! The GraphQL schema in NerdGraph's shape: roots `RootQueryType` / `RootMutationType`, one module
 //! per NerdGraph area, guards fed by request-scoped batched loaders, and NerdGraph's error shape.
 
+pub mod account_management;
 pub mod actor;
 pub mod context;
 pub mod customer_administration;
 pub mod error;
 pub mod guard;
 pub mod loaders;
+pub mod organization;
 pub mod pagination;
 pub mod partial;
 pub mod user_management;
@@ -28,7 +30,11 @@ pub type AppSchema = Schema<RootQueryType, RootMutationType, EmptySubscription>;
 /// Every mutation, one object per NerdGraph area.
 #[derive(MergedObject, Default)]
 #[graphql(name = "RootMutationType")]
-pub struct RootMutationType(user_management_mutations::UserManagementMutations);
+pub struct RootMutationType(
+    user_management_mutations::UserManagementMutations,
+    account_management::AccountManagementMutations,
+    organization::OrganizationMutations,
+);
 
 pub struct RootQueryType;
 
