@@ -4,6 +4,7 @@
 mod common;
 
 mod access;
+mod accounts;
 mod actor;
 mod authentication;
 mod authorization_management;

@@ -31,6 +31,12 @@ pub fn check_full_users(edition: Edition, full_users: u64) -> Result<(), Edition
     }
 }
 
+/// An account more would be created while the organization has `active_accounts` active ones.
+/// Canceled accounts do not count: they no longer hold data or give access.
+pub fn check_new_account(edition: Edition, active_accounts: u64) -> Result<(), EditionViolation> {
+    if edition == Edition::Standard && active_accounts >= 1 { Err(EditionViolation::MoreAccounts) } else { Ok(()) }
+}
+
 /// A user of `user_type` would be in a group; `default_user_group` when it is the default User group.
 pub fn check_membership(
     edition: Edition,
@@ -65,6 +71,14 @@ mod tests {
         assert_eq!(check_full_users(Edition::Standard, 5), Ok(()));
         assert_eq!(check_full_users(Edition::Standard, 6), Err(EditionViolation::TooManyFullUsers));
         assert_eq!(check_full_users(Edition::Pro, 600), Ok(()));
+    }
+
+    #[test]
+    fn standard_has_a_single_account() {
+        assert_eq!(check_new_account(Edition::Standard, 0), Ok(()));
+        assert_eq!(check_new_account(Edition::Standard, 1), Err(EditionViolation::MoreAccounts));
+        assert_eq!(check_new_account(Edition::Pro, 1), Ok(()));
+        assert_eq!(check_new_account(Edition::Enterprise, 40), Ok(()));
     }
 
     #[test]

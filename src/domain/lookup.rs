@@ -5,7 +5,7 @@
 //! probed.
 
 use entity::enums::{ProvisioningType, UserType};
-use entity::{authentication_domain, group, organization, user};
+use entity::{account, authentication_domain, group, organization, user};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect};
 
@@ -23,6 +23,21 @@ pub fn not_found() -> AppError {
 /// organization. SQLite runs one write transaction at a time anyway.
 pub async fn organization_for_update(db: &impl ConnectionTrait, id: &str) -> AppResult<organization::Model> {
     organization::Entity::find_by_id(id).lock_exclusive().one(db).await?.ok_or_else(not_found)
+}
+
+/// An account of the organization (active or canceled), locked for the rest of the transaction on
+/// PostgreSQL, so that a rename and a cancellation of one account run one after the other.
+pub async fn account_for_update(
+    db: &impl ConnectionTrait,
+    organization_id: &str,
+    id: i32,
+) -> AppResult<account::Model> {
+    account::Entity::find_by_id(id)
+        .filter(account::Column::OrganizationId.eq(organization_id))
+        .lock_exclusive()
+        .one(db)
+        .await?
+        .ok_or_else(not_found)
 }
 
 /// An authentication domain of the organization.

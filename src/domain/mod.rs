@@ -7,6 +7,7 @@ use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
 use crate::error::AppResult;
 
 pub mod access_facts;
+pub mod accounts;
 pub mod api_keys;
 pub mod audit;
 pub mod authentication_domains;
@@ -17,6 +18,7 @@ pub mod customer_administration;
 pub mod directory;
 pub mod groups;
 pub mod lookup;
+pub mod organizations;
 pub mod roles;
 pub mod synthetics;
 pub mod user_management;

@@ -3,14 +3,17 @@
 use std::sync::Arc;
 
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
+use entity::enums::AccountStatus;
 use entity::{account, organization, user};
 
+use super::account_management::AccountManagementOrganizationStitchedFields;
 use super::authorization_management::AuthorizationManagement;
 use super::context::{loaders, viewer};
 use super::error::{ErrorClass, storage};
 use super::guard::{Needs, viewer_access};
+use super::organization::{OrganizationAccountShares, WorkflowAutomationOrganizationStitchedFields};
 use super::user_management::UserManagement;
-use crate::access::Need;
+use crate::access::{Need, caps};
 
 pub struct Actor;
 
@@ -31,7 +34,7 @@ impl Actor {
         Ok(found.map(Account))
     }
 
-    /// The accounts the viewer can access.
+    /// The accounts the viewer can access. Canceled accounts give no access and are never listed.
     async fn accounts(
         &self,
         ctx: &Context<'_>,
@@ -41,6 +44,8 @@ impl Actor {
         let access = viewer_access(ctx).await?;
         let ids: Vec<i32> = access.accounts().collect();
         let mut found: Vec<_> = loaders(ctx)?.accounts.load_many(ids).await.map_err(storage)?.into_values().collect();
+        // The access loader already reads grants on active accounts only; this repeats it here.
+        found.retain(|a| a.status == AccountStatus::Active);
         found.sort_by_key(|a| a.id);
         Ok(Some(found.into_iter().map(|a| Some(AccountOutline(a))).collect()))
     }
@@ -125,6 +130,39 @@ impl Organization {
     /// Roles and the roles each group holds.
     async fn authorization_management(&self) -> Option<AuthorizationManagement> {
         Some(AuthorizationManagement { organization_id: self.0.id.clone() })
+    }
+
+    /// AccessGraph keeps no organization-level data in an account: always null (as
+    /// `customerAdministration.organizations` answers).
+    async fn storage_account_id(&self) -> Option<i32> {
+        None
+    }
+
+    /// AccessGraph sends no telemetry of its own: always null.
+    async fn telemetry_id(&self) -> Option<&str> {
+        None
+    }
+
+    /// The organization's accounts, for administration.
+    async fn account_management(&self) -> Option<AccountManagementOrganizationStitchedFields> {
+        Some(AccountManagementOrganizationStitchedFields { organization_id: self.0.id.clone() })
+    }
+
+    /// Accounts shared with or by other organizations: none in AccessGraph (an empty list).
+    #[graphql(guard = "Needs(Need::AnyOrganizationCapability(caps::ACCOUNTS_READ_OR_MANAGE))")]
+    async fn account_shares(
+        &self,
+        limiting_role_id: Option<i32>,
+        source_organization_id: Option<ID>,
+        target_organization_id: Option<ID>,
+    ) -> Option<OrganizationAccountShares> {
+        let _ = (limiting_role_id, source_organization_id, target_organization_id);
+        Some(OrganizationAccountShares::none())
+    }
+
+    /// Workflow automation: AccessGraph runs no workflows, so every workflow is null.
+    async fn workflow_automation(&self) -> Option<WorkflowAutomationOrganizationStitchedFields> {
+        Some(WorkflowAutomationOrganizationStitchedFields)
     }
 
     /// Users, groups and authentication domains.

@@ -1,6 +1,7 @@
 //! The GraphQL schema in NerdGraph's shape: roots `RootQueryType` / `RootMutationType`, one module
 //! per NerdGraph area, guards fed by request-scoped batched loaders, and NerdGraph's error shape.
 
+pub mod account_management;
 pub mod actor;
 pub mod authentication_domains;
 pub mod authorization_management;
@@ -10,6 +11,7 @@ pub mod customer_administration;
 pub mod error;
 pub mod guard;
 pub mod loaders;
+pub mod organization;
 pub mod pagination;
 pub mod partial;
 pub mod synthetics;
@@ -37,6 +39,8 @@ pub struct RootMutationType(
     authorization_management::AuthorizationManagementMutations,
     custom_roles::CustomRoleMutations,
     authentication_domains::AuthenticationDomainMutations,
+    account_management::AccountManagementMutations,
+    organization::OrganizationMutations,
 );
 
 pub struct RootQueryType;
