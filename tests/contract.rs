@@ -20,6 +20,17 @@ const ACCESSGRAPH_ONLY: &[&str] = &[
     "CustomerAdministration.auditEvents",
     // The viewer's effective capabilities on an account.
     "Account.capabilityIds",
+    // The Synthetics permission system (NerdGraph has no API for it).
+    "Account.syntheticsPermissions",
+    "RootMutationType.syntheticsEnablePermissions",
+    "RootMutationType.syntheticsDisablePermissions",
+    "RootMutationType.syntheticsCreatePermissionGroup",
+    "RootMutationType.syntheticsUpdatePermissionGroup",
+    "RootMutationType.syntheticsDeletePermissionGroup",
+    "RootMutationType.syntheticsAddPermissionGroupMembers",
+    "RootMutationType.syntheticsRemovePermissionGroupMembers",
+    "RootMutationType.syntheticsSetPermissionGroupRule",
+    "RootMutationType.syntheticsRemovePermissionGroupRule",
     // Creating authentication domains (NerdGraph has only the delete).
     "RootMutationType.authenticationDomainCreate",
 ];

@@ -18,6 +18,14 @@ pub enum Relation {
         to = "super::synthetics_permission_group::Column::Id"
     )]
     Group,
+    #[sea_orm(belongs_to = "super::user::Entity", from = "Column::UserId", to = "super::user::Column::Id")]
+    User,
+}
+
+impl Related<super::user::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::User.def()
+    }
 }
 
 impl Related<super::synthetics_permission_group::Entity> for Entity {

@@ -76,6 +76,15 @@ impl Account {
         Some(self.0.id)
     }
 
+    /// The account's Synthetics permission system: whether it is on, and its permission groups
+    /// with their members and rules. For those who may manage it. Not in NerdGraph.
+    async fn synthetics_permissions(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Option<super::synthetics::permissions::SyntheticsPermissions>> {
+        super::synthetics::permissions::read(ctx, self.0.id).await
+    }
+
     /// The viewer's effective capabilities on this account, as ids of
     /// `customerAdministration.permissions`: what their groups' grants give, capped by their user
     /// type. Not in NerdGraph.

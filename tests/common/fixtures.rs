@@ -258,6 +258,40 @@ impl TestApp {
             .expect("insert role capability");
     }
 
+    /// A simple monitor in `account_id`, written directly; returns its GUID.
+    pub async fn insert_monitor(&self, account_id: i32, name: &str) -> String {
+        use entity::enums::{MonitorKind, MonitorStatus};
+        let id = uuid::Uuid::new_v4().to_string();
+        let guid = accessgraph::domain::synthetics::guid::encode(
+            account_id,
+            accessgraph::domain::synthetics::guid::GuidKind::Monitor,
+            &id,
+        );
+        entity::synthetics_monitor::ActiveModel {
+            id: Set(id),
+            account_id: Set(account_id),
+            guid: Set(guid.clone()),
+            kind: Set(MonitorKind::Simple),
+            name: Set(name.into()),
+            period: Set("EVERY_15_MINUTES".into()),
+            status: Set(MonitorStatus::Enabled),
+            uri: Set(Some("https://example.com".into())),
+            script: Set(None),
+            steps: Set(None),
+            public_locations: Set(serde_json::json!(["AWS_US_WEST_2"])),
+            private_locations: Set(serde_json::json!([])),
+            runtime: Set(None),
+            settings: Set(serde_json::json!({})),
+            tags: Set(serde_json::json!([])),
+            created_at: Set(Utc::now()),
+            updated_at: Set(Utc::now()),
+        }
+        .insert(&self.db)
+        .await
+        .expect("insert monitor");
+        guid
+    }
+
     pub async fn set_user(&self, user_id: i64, change: impl FnOnce(&mut user::ActiveModel)) {
         let mut model: user::ActiveModel =
             user::Entity::find_by_id(user_id).one(&self.db).await.expect("query").expect("user").into();

@@ -5,6 +5,8 @@
 //! Synthetics facts on the entity's account; the facts come from a request-scoped batched loader
 //! (one load for every account a request touches), and `access::synthetics` decides.
 
+pub mod permissions;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
