@@ -73,3 +73,22 @@ backend_test!(a_deleted_users_key_stops_working, |app| {
     entity::user::Entity::delete_by_id(user).exec(&app.db).await.expect("delete user");
     assert_eq!(app.graphql_as(Some(&key), QUERY, Value::Null).await.0, StatusCode::UNAUTHORIZED);
 });
+
+backend_test!(requests_record_the_users_last_activity, |app| {
+    let user = app.create_user("active@example.com", entity::enums::UserType::Basic).await;
+    let key = app.create_key(user).await;
+    let query = format!(
+        r#"{{ actor {{ organization {{ userManagement {{ authenticationDomains {{ authenticationDomains {{
+          users(id: ["{user}"]) {{ users {{ lastActive }} }} }} }} }} }} }} }}"#
+    );
+    let last_active = |body: serde_json::Value| {
+        body["data"]["actor"]["organization"]["userManagement"]["authenticationDomains"]["authenticationDomains"][0]
+            ["users"]["users"][0]["lastActive"]
+            .clone()
+    };
+    assert_eq!(last_active(app.query(&query).await), serde_json::Value::Null);
+    app.query_as(&key, "{ actor { user { id } } }").await;
+    let seen = last_active(app.query(&query).await);
+    let at = seen.as_str().and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok()).expect("an ISO-8601 time");
+    assert!((chrono::Utc::now() - at.to_utc()).num_seconds().abs() < 60, "{seen}");
+});

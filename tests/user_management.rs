@@ -219,8 +219,8 @@ backend_test!(types_are_nerdgraphs, |app| {
     );
 });
 
-/// Users with their groups, groups with their users and their granted roles: the statements of one
-/// request are the same for 10 users and for 1,000 (300 of them in a group).
+// Users with their groups, groups with their users and their granted roles: the statements of one
+// request are the same for 10 users and for 1,000 (300 of them in a group).
 backend_test!(statements_per_request_do_not_grow_with_users, |app| {
     let group = app.group_id("User").await;
     let query = "{ actor { organization { userManagement { authenticationDomains { authenticationDomains {

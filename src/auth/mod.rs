@@ -8,6 +8,7 @@ pub mod keys;
 
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 
@@ -48,7 +49,28 @@ pub fn presented_key(headers: &HeaderMap) -> Option<ApiKeySecret> {
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| ApiKeySecret::presented(token))
 }
 
-/// Resolves the request's key to a viewer, in one query.
+/// How stale a user's `lastActive` may get before a request refreshes it: at most one write per
+/// user in this period, not one per request.
+pub const LAST_ACTIVE_RESOLUTION: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
+
+/// Records that `user_id` is active now, when their `lastActive` is older than
+/// [`LAST_ACTIVE_RESOLUTION`].
+async fn note_activity(db: &DatabaseConnection, user_id: i64, last_active: Option<DateTime<Utc>>) -> Result<(), DbErr> {
+    let now = Utc::now();
+    if last_active.is_some_and(|at| now - at < LAST_ACTIVE_RESOLUTION) {
+        return Ok(());
+    }
+    let stmt = Query::update()
+        .table(Alias::new("users"))
+        .value(Alias::new("last_active"), now)
+        .and_where(Expr::col(Alias::new("id")).eq(user_id))
+        .to_owned();
+    db.execute(&stmt).await?;
+    Ok(())
+}
+
+/// Resolves the request's key to a viewer, in one query (and, at most every few minutes, a
+/// second that records the user's activity).
 pub async fn authenticate(db: &DatabaseConnection, headers: &HeaderMap) -> Result<Viewer, AuthError> {
     let key = presented_key(headers).ok_or(AuthError::BadApiKey)?;
     let hash = key.hash();
@@ -58,6 +80,7 @@ pub async fn authenticate(db: &DatabaseConnection, headers: &HeaderMap) -> Resul
         .expr_as(Expr::col((k.clone(), Alias::new("key_hash"))), Alias::new("key_hash"))
         .expr_as(Expr::col((k.clone(), Alias::new("account_id"))), Alias::new("key_account_id"))
         .expr_as(Expr::col((u.clone(), Alias::new("id"))), Alias::new("user_id"))
+        .expr_as(Expr::col((u.clone(), Alias::new("last_active"))), Alias::new("last_active"))
         .expr_as(Expr::col((d.clone(), Alias::new("id"))), Alias::new("domain_id"))
         .expr_as(Expr::col((d.clone(), Alias::new("organization_id"))), Alias::new("organization_id"))
         .from_as(Alias::new("api_keys"), k.clone())
@@ -82,8 +105,11 @@ pub async fn authenticate(db: &DatabaseConnection, headers: &HeaderMap) -> Resul
     if !hashes_match(&stored, &hash) {
         return Err(AuthError::BadApiKey);
     }
+    let user_id: i64 = row.try_get("", "user_id")?;
+    let last_active: Option<DateTime<Utc>> = row.try_get("", "last_active")?;
+    note_activity(db, user_id, last_active).await?;
     Ok(Viewer {
-        user_id: row.try_get("", "user_id")?,
+        user_id,
         organization_id: row.try_get("", "organization_id")?,
         authentication_domain_id: row.try_get("", "domain_id")?,
         key_id: row.try_get("", "key_id")?,
