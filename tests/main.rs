@@ -5,6 +5,7 @@ mod common;
 
 mod access;
 mod actor;
+mod api_access;
 mod authentication;
 mod authorization_management;
 mod bootstrap;

@@ -8,12 +8,17 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_core_tables;
 mod m20261123_000002_seed_catalog;
+mod m20261201_000003_api_key_account_index;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261123_000001_core_tables::Migration), Box::new(m20261123_000002_seed_catalog::Migration)]
+        vec![
+            Box::new(m20261123_000001_core_tables::Migration),
+            Box::new(m20261123_000002_seed_catalog::Migration),
+            Box::new(m20261201_000003_api_key_account_index::Migration),
+        ]
     }
 }

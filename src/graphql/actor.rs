@@ -5,6 +5,7 @@ use std::sync::Arc;
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 use entity::{account, organization, user};
 
+use super::api_access::ApiAccess;
 use super::authorization_management::AuthorizationManagement;
 use super::context::{loaders, viewer};
 use super::error::{ErrorClass, storage};
@@ -29,6 +30,12 @@ impl Actor {
     async fn account(&self, ctx: &Context<'_>, id: i32) -> Result<Option<Account>> {
         let found = loaders(ctx)?.accounts.load_one(id).await.map_err(storage)?;
         Ok(found.map(Account))
+    }
+
+    /// API keys: one by id, and a search of the keys the viewer may see.
+    #[graphql(guard = "Needs(Need::Authenticated)")]
+    async fn api_access(&self) -> Option<ApiAccess> {
+        Some(ApiAccess)
     }
 
     /// The accounts the viewer can access.

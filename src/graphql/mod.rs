@@ -2,6 +2,7 @@
 //! per NerdGraph area, guards fed by request-scoped batched loaders, and NerdGraph's error shape.
 
 pub mod actor;
+pub mod api_access;
 pub mod authentication_domains;
 pub mod authorization_management;
 pub mod context;
@@ -12,6 +13,7 @@ pub mod guard;
 pub mod loaders;
 pub mod pagination;
 pub mod partial;
+pub mod scalars;
 pub mod user_management;
 pub mod user_management_mutations;
 
@@ -36,6 +38,7 @@ pub struct RootMutationType(
     authorization_management::AuthorizationManagementMutations,
     custom_roles::CustomRoleMutations,
     authentication_domains::AuthenticationDomainMutations,
+    api_access::ApiAccessMutations,
 );
 
 pub struct RootQueryType;
