@@ -6,6 +6,7 @@ mod common;
 mod access;
 mod accounts;
 mod actor;
+mod api_access;
 mod authentication;
 mod authorization_management;
 mod bootstrap;

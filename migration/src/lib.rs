@@ -9,6 +9,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_core_tables;
 mod m20261123_000002_seed_catalog;
 mod m20261123_000003_synthetics;
+mod m20261123_000004_api_key_account_index;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_core_tables::Migration),
             Box::new(m20261123_000002_seed_catalog::Migration),
             Box::new(m20261123_000003_synthetics::Migration),
+            Box::new(m20261123_000004_api_key_account_index::Migration),
         ]
     }
 }

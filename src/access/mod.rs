@@ -18,6 +18,7 @@
 //! - Organization capabilities come from organization-scoped grants, for CORE and FULL users only.
 //! - Deactivated users have no access at all.
 
+pub mod api_keys;
 pub mod caps;
 pub mod edition;
 pub mod synthetics;

@@ -1,7 +1,13 @@
 //! API key secrets: generation, validation and hashing.
 //!
-//! A user key is `NRAK-` followed by 27 characters. Only its SHA-256 is stored (keys are random
-//! and long, so a fast hash is right; passwords get a slow one). The plaintext is shown once.
+//! Three formats, each recognizable at a glance (as New Relic's are):
+//! - user key: `NRAK-` followed by 27 upper-case letters and digits (32 characters);
+//! - license (ingest) key: 36 lower-case hex digits followed by `NRAL` (40 characters);
+//! - browser (ingest) key: `NRJS-` followed by 19 lower-case hex digits (24 characters).
+//!
+//! Only a key's SHA-256 is stored (keys are random and long, so a fast hash is right; passwords
+//! get a slow one), with a short *shown prefix* for displaying it obfuscated. The plaintext is
+//! shown once, at creation. Only user keys authenticate requests.
 
 use std::fmt;
 
@@ -14,8 +20,17 @@ use subtle::ConstantTimeEq;
 pub const USER_KEY_PREFIX: &str = "NRAK-";
 /// Characters after the prefix.
 pub const USER_KEY_BODY_LEN: usize = 27;
-/// Characters of the secret kept in the clear, for showing a key truncated.
-const SHOWN_PREFIX_LEN: usize = USER_KEY_PREFIX.len() + 4;
+/// The prefix of browser keys.
+pub const BROWSER_KEY_PREFIX: &str = "NRJS-";
+/// Hex digits after the browser key prefix.
+pub const BROWSER_KEY_BODY_LEN: usize = 19;
+/// The suffix of license keys.
+pub const LICENSE_KEY_SUFFIX: &str = "NRAL";
+/// Hex digits before the license key suffix.
+pub const LICENSE_KEY_BODY_LEN: usize = 36;
+/// Random characters of a key kept in the clear (after its format prefix, if any), for showing
+/// the key obfuscated: `NRAK-ABCD...`, `NRJS-0a1b...`, `0a1b...` (license).
+const SHOWN_SECRET_CHARS: usize = 4;
 
 /// A key's plaintext. Its `Debug` is redacted; reading it needs [`ApiKeySecret::expose`].
 #[derive(Clone, PartialEq, Eq)]
@@ -42,6 +57,16 @@ impl ApiKeySecret {
         ApiKeySecret(format!("{USER_KEY_PREFIX}{body}"))
     }
 
+    /// A new random license (ingest) key: 36 hex digits and `NRAL`.
+    pub fn generate_license_key() -> Self {
+        ApiKeySecret(format!("{}{LICENSE_KEY_SUFFIX}", random_hex(LICENSE_KEY_BODY_LEN)))
+    }
+
+    /// A new random browser (ingest) key: `NRJS-` and 19 hex digits.
+    pub fn generate_browser_key() -> Self {
+        ApiKeySecret(format!("{BROWSER_KEY_PREFIX}{}", random_hex(BROWSER_KEY_BODY_LEN)))
+    }
+
     /// A user key given by an operator (for example `ACCESSGRAPH_BOOTSTRAP_KEY`).
     pub fn parse_user_key(text: &str) -> Result<Self, MalformedKey> {
         let body = text.strip_prefix(USER_KEY_PREFIX).ok_or(MalformedKey)?;
@@ -66,10 +91,20 @@ impl ApiKeySecret {
         hex::encode(Sha256::digest(self.0.as_bytes()))
     }
 
-    /// The first characters, kept for showing the key truncated (`NRAK-ABCD...`).
+    /// The first characters, kept for showing the key truncated: the format prefix (`NRAK-`,
+    /// `NRJS-`; license keys have none) and 4 random characters, e.g. `NRAK-ABCD`.
     pub fn shown_prefix(&self) -> &str {
-        self.0.get(..SHOWN_PREFIX_LEN).unwrap_or("")
+        let format_prefix =
+            [USER_KEY_PREFIX, BROWSER_KEY_PREFIX].into_iter().find(|p| self.0.starts_with(p)).map_or(0, str::len);
+        self.0.get(..format_prefix + SHOWN_SECRET_CHARS).unwrap_or("")
     }
+}
+
+/// `len` random lower-case hex digits.
+fn random_hex(len: usize) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut rng = rand::rng();
+    (0..len).map(|_| char::from(HEX[rng.random_range(0..HEX.len())])).collect()
 }
 
 /// Compares two stored hashes in constant time.
@@ -94,6 +129,26 @@ mod tests {
         assert_ne!(a, b);
         assert_eq!(a.expose().len(), 32);
         assert!(ApiKeySecret::parse_user_key(a.expose()).is_ok());
+    }
+
+    #[test]
+    fn ingest_keys_have_recognizable_formats() {
+        let license = ApiKeySecret::generate_license_key();
+        assert_eq!(license.expose().len(), 40);
+        assert!(license.expose().ends_with(LICENSE_KEY_SUFFIX));
+        assert!(license.expose()[..36].bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+        assert_eq!(license.shown_prefix(), &license.expose()[..4]);
+
+        let browser = ApiKeySecret::generate_browser_key();
+        assert_eq!(browser.expose().len(), 24);
+        assert!(browser.expose().starts_with(BROWSER_KEY_PREFIX));
+        assert!(browser.expose()[5..].bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+        assert_eq!(browser.shown_prefix(), &browser.expose()[..9]);
+
+        assert_ne!(ApiKeySecret::generate_license_key(), license);
+        // Neither is a user key, so neither can be presented as one.
+        assert!(ApiKeySecret::parse_user_key(license.expose()).is_err());
+        assert!(ApiKeySecret::parse_user_key(browser.expose()).is_err());
     }
 
     #[test]

@@ -1,12 +1,158 @@
-//! API keys: stored as hashes, shown once.
+//! API keys: user keys and ingest (license, browser) keys, stored as hashes and shown once.
+//!
+//! Creating, changing or deleting one key is one transaction with its audit event (target type
+//! `api_key`; the audit never holds the secret or its hash). NerdGraph's `apiAccess*Keys`
+//! mutations take lists and decide each element on its own, so they call these once per element.
+//! Every permission decision is `access::api_keys`'; a key the viewer may not see answers
+//! [`KEY_NOT_FOUND`](crate::access::api_keys::KEY_NOT_FOUND), like an unknown id.
 
-use entity::api_key;
-use entity::enums::KeyType;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set};
+use std::collections::BTreeSet;
 
+use entity::enums::{IngestType, KeyType};
+use entity::{account, api_key};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use serde_json::{Value, json};
+
+use super::audit::{self, Audit};
+use super::user_management::{Page, page};
+use super::{Caller, access_facts, lookup, validate};
+use crate::access::api_keys::{self as rules, KeyFacts, KeyKind, KeyRefusal, KeyVisibility};
+use crate::access::{Catalog, EffectiveAccess};
 use crate::auth::keys::{ApiKeySecret, new_key_id};
+use crate::error::{AppError, AppResult};
 
-/// Stores a user key for `user_id` on `account_id`; the caller holds the plaintext.
+/// The audit trail's target type for keys.
+const TARGET: &str = "api_key";
+
+/// Names of keys created without one.
+const DEFAULT_USER_KEY_NAME: &str = "User key";
+const DEFAULT_LICENSE_KEY_NAME: &str = "License key";
+const DEFAULT_BROWSER_KEY_NAME: &str = "Browser key";
+
+/// Who changes keys: the caller, and their effective access as loaded for the request.
+#[derive(Debug, Clone, Copy)]
+pub struct KeyViewer<'a> {
+    pub caller: &'a Caller,
+    pub access: &'a EffectiveAccess,
+}
+
+/// A user key to create: for `user_id` on `account_id`.
+#[derive(Debug, Clone)]
+pub struct NewUserKey {
+    pub account_id: i32,
+    pub user_id: i64,
+    pub name: Option<String>,
+    pub notes: Option<String>,
+}
+
+/// An ingest key to create on `account_id`.
+#[derive(Debug, Clone)]
+pub struct NewIngestKey {
+    pub account_id: i32,
+    pub ingest_type: IngestType,
+    pub name: Option<String>,
+    pub notes: Option<String>,
+}
+
+/// A change of a key: `None` leaves a field as it is. Only names and notes can change.
+#[derive(Debug, Clone, Default)]
+pub struct KeyChanges {
+    pub name: Option<String>,
+    pub notes: Option<String>,
+}
+
+/// A key just created, with the plaintext that is shown this once.
+#[derive(Debug, Clone)]
+pub struct CreatedKey {
+    pub key: api_key::Model,
+    pub secret: ApiKeySecret,
+}
+
+/// The constraints of a key search; `None` constrains nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeySearch {
+    /// The key types wanted; none means no keys.
+    pub types: BTreeSet<KeyType>,
+    pub account_ids: Option<Vec<i32>>,
+    /// Constrains ingest keys only.
+    pub ingest_types: Option<Vec<IngestType>>,
+    /// Constrains user keys only: keys of these users.
+    pub user_ids: Option<Vec<i64>>,
+}
+
+/// What the permission model needs to know about a stored key. `None` for a row that is neither a
+/// user key with its user nor an ingest key with its type (AccessGraph never writes one): nobody
+/// may see such a row.
+pub fn facts(key: &api_key::Model) -> Option<KeyFacts> {
+    let kind = match key.key_type {
+        KeyType::User => KeyKind::User(key.user_id?),
+        KeyType::Ingest => KeyKind::Ingest(key.ingest_type?),
+    };
+    Some(KeyFacts { kind, account: key.account_id })
+}
+
+/// How a key is shown after its creation: its shown prefix and `...` (`NRAK-ABCD...`,
+/// `NRJS-0a1b...`, `0a1b...` for a license key).
+pub fn obfuscated(key: &api_key::Model) -> String {
+    format!("{}...", key.key_prefix)
+}
+
+/// A key id as a client sends it: ids are 64 hex digits, stored in upper case.
+fn normalized_id(id: &str) -> String {
+    id.trim().to_ascii_uppercase()
+}
+
+/// The key `id` of `key_type`, whoever may see it.
+pub async fn find(db: &impl ConnectionTrait, key_type: KeyType, id: &str) -> Result<Option<api_key::Model>, DbErr> {
+    api_key::Entity::find_by_id(normalized_id(id)).filter(api_key::Column::KeyType.eq(key_type)).one(db).await
+}
+
+/// One page of the keys `visible` lets the viewer see that match `search`, in id order, after the
+/// key id `after`.
+pub async fn search(
+    db: &impl ConnectionTrait,
+    visible: &KeyVisibility,
+    search: &KeySearch,
+    after: Option<&str>,
+    limit: u64,
+) -> Result<Page<api_key::Model>, DbErr> {
+    let mut kinds = Condition::any();
+    if search.types.contains(&KeyType::User) {
+        let mut user_keys = Condition::all().add(api_key::Column::KeyType.eq(KeyType::User)).add(
+            Condition::any()
+                .add(api_key::Column::UserId.eq(visible.own_user))
+                .add(api_key::Column::AccountId.is_in(visible.user_keys_on.iter().copied())),
+        );
+        if let Some(users) = &search.user_ids {
+            user_keys = user_keys.add(api_key::Column::UserId.is_in(users.iter().copied()));
+        }
+        kinds = kinds.add(user_keys);
+    }
+    if search.types.contains(&KeyType::Ingest) {
+        let mut ingest_keys = Condition::all()
+            .add(api_key::Column::KeyType.eq(KeyType::Ingest))
+            .add(api_key::Column::AccountId.is_in(visible.ingest_keys_on.iter().copied()));
+        if let Some(types) = &search.ingest_types {
+            ingest_keys = ingest_keys.add(api_key::Column::IngestType.is_in(types.iter().copied()));
+        }
+        kinds = kinds.add(ingest_keys);
+    }
+    if kinds.is_empty() {
+        return Ok(Page { items: Vec::new(), total: 0, has_more: false });
+    }
+    let mut select = api_key::Entity::find().filter(kinds).order_by_asc(api_key::Column::Id);
+    if let Some(accounts) = &search.account_ids {
+        select = select.filter(api_key::Column::AccountId.is_in(accounts.iter().copied()));
+    }
+    let after = after.map(|id| Condition::all().add(api_key::Column::Id.gt(normalized_id(id))));
+    page(db, select, after, 0, limit).await
+}
+
+/// Stores a user key for `user_id` on `account_id`; the caller holds the plaintext. No checks:
+/// for the bootstrap and for [`create_user_key`].
 pub async fn insert_user_key(
     db: &impl ConnectionTrait,
     user_id: i64,
@@ -15,18 +161,217 @@ pub async fn insert_user_key(
     notes: &str,
     secret: &ApiKeySecret,
 ) -> Result<api_key::Model, DbErr> {
+    insert(db, KeyKind::User(user_id), account_id, name, notes, secret).await
+}
+
+async fn insert(
+    db: &impl ConnectionTrait,
+    kind: KeyKind,
+    account_id: i32,
+    name: &str,
+    notes: &str,
+    secret: &ApiKeySecret,
+) -> Result<api_key::Model, DbErr> {
+    let (key_type, user_id, ingest_type) = match kind {
+        KeyKind::User(user) => (KeyType::User, Some(user), None),
+        KeyKind::Ingest(ingest_type) => (KeyType::Ingest, None, Some(ingest_type)),
+    };
     api_key::ActiveModel {
         id: Set(new_key_id()),
         key_hash: Set(secret.hash()),
         key_prefix: Set(secret.shown_prefix().to_owned()),
-        key_type: Set(KeyType::User),
-        ingest_type: Set(None),
-        user_id: Set(Some(user_id)),
+        key_type: Set(key_type),
+        ingest_type: Set(ingest_type),
+        user_id: Set(user_id),
         account_id: Set(account_id),
         name: Set(name.to_owned()),
         notes: Set(notes.to_owned()),
         created_at: Set(super::now()),
     }
     .insert(db)
+    .await
+}
+
+/// The audit trail's view of a key: everything but the secret and its hash.
+fn snapshot(key: &api_key::Model) -> Value {
+    json!({
+        "type": key.key_type,
+        "ingestType": key.ingest_type,
+        "userId": key.user_id,
+        "accountId": key.account_id,
+        "name": key.name,
+        "notes": key.notes,
+        "obfuscatedKey": obfuscated(key),
+    })
+}
+
+/// A key's name as given, or `default` when none is.
+fn name_or(name: Option<&str>, default: &str) -> AppResult<String> {
+    name.map_or_else(|| Ok(default.to_owned()), |n| validate::name("Name", n))
+}
+
+fn notes_or_empty(notes: Option<&str>) -> AppResult<String> {
+    notes.map_or_else(|| Ok(String::new()), |n| validate::notes("Notes", n))
+}
+
+/// The effective access of `user_id` if they are a user of `organization_id`, else `None`.
+async fn colleague_access(
+    db: &impl ConnectionTrait,
+    catalog: &Catalog,
+    organization_id: &str,
+    user_id: i64,
+) -> AppResult<Option<EffectiveAccess>> {
+    match lookup::users(db, organization_id, &[user_id]).await {
+        Ok(_) => {}
+        Err(AppError::NotFound(_)) => return Ok(None),
+        Err(other) => return Err(other),
+    }
+    let mut found = access_facts::effective_access(db, catalog, &[user_id]).await?;
+    Ok(Some(found.remove(&user_id).unwrap_or_default()))
+}
+
+/// Creates a user key for `input.user_id` on `input.account_id`: for oneself on an account one
+/// can access; for a colleague who can access it, with "Manage user keys of other users" there.
+pub async fn create_user_key(
+    db: &DatabaseConnection,
+    catalog: &Catalog,
+    viewer: KeyViewer<'_>,
+    input: &NewUserKey,
+) -> AppResult<CreatedKey> {
+    let name = name_or(input.name.as_deref(), DEFAULT_USER_KEY_NAME)?;
+    let notes = notes_or_empty(input.notes.as_deref())?;
+    let caller = viewer.caller;
+    super::in_transaction(db, async |txn| {
+        let owner_access = if input.user_id == caller.user_id {
+            None
+        } else {
+            colleague_access(txn, catalog, &caller.organization_id, input.user_id).await?
+        };
+        rules::check_create_user_key(
+            caller.user_id,
+            viewer.access,
+            input.account_id,
+            input.user_id,
+            owner_access.as_ref(),
+        )?;
+        let secret = ApiKeySecret::generate_user_key();
+        let key = insert(txn, KeyKind::User(input.user_id), input.account_id, &name, &notes, &secret).await?;
+        audit::record(txn, Audit::changed(caller, "create", TARGET, &key.id, None, Some(snapshot(&key)))).await?;
+        Ok(CreatedKey { key, secret })
+    })
+    .await
+}
+
+/// Creates a license or browser key on `input.account_id` ("Manage ingest keys" there), within the
+/// limit of keys of that type per account. The account is locked while its keys are counted.
+pub async fn create_ingest_key(
+    db: &DatabaseConnection,
+    viewer: KeyViewer<'_>,
+    input: &NewIngestKey,
+) -> AppResult<CreatedKey> {
+    let (default_name, generate): (_, fn() -> ApiKeySecret) = match input.ingest_type {
+        IngestType::License => (DEFAULT_LICENSE_KEY_NAME, ApiKeySecret::generate_license_key),
+        IngestType::Browser => (DEFAULT_BROWSER_KEY_NAME, ApiKeySecret::generate_browser_key),
+    };
+    let name = name_or(input.name.as_deref(), default_name)?;
+    let notes = notes_or_empty(input.notes.as_deref())?;
+    rules::check_create_ingest_key(viewer.access, input.account_id)?;
+    let caller = viewer.caller;
+    super::in_transaction(db, async |txn| {
+        account::Entity::find_by_id(input.account_id)
+            .lock_exclusive()
+            .one(txn)
+            .await?
+            .ok_or(KeyRefusal::IngestKeys(input.account_id))?;
+        let existing = api_key::Entity::find()
+            .filter(api_key::Column::AccountId.eq(input.account_id))
+            .filter(api_key::Column::KeyType.eq(KeyType::Ingest))
+            .filter(api_key::Column::IngestType.eq(input.ingest_type))
+            .count(txn)
+            .await?;
+        rules::check_ingest_key_count(input.account_id, input.ingest_type, existing)?;
+        let secret = generate();
+        let key = insert(txn, KeyKind::Ingest(input.ingest_type), input.account_id, &name, &notes, &secret).await?;
+        audit::record(txn, Audit::changed(caller, "create", TARGET, &key.id, None, Some(snapshot(&key)))).await?;
+        Ok(CreatedKey { key, secret })
+    })
+    .await
+}
+
+/// The key `id` of `key_type`, locked, if the viewer may change it: "not found" when it does not
+/// exist or they may not see it, "forbidden" when they may see it only.
+async fn manageable(
+    db: &impl ConnectionTrait,
+    viewer: KeyViewer<'_>,
+    key_type: KeyType,
+    id: &str,
+) -> AppResult<api_key::Model> {
+    let key = api_key::Entity::find_by_id(normalized_id(id))
+        .filter(api_key::Column::KeyType.eq(key_type))
+        .lock_exclusive()
+        .one(db)
+        .await?
+        .ok_or(KeyRefusal::KeyNotFound)?;
+    let facts = facts(&key).ok_or(KeyRefusal::KeyNotFound)?;
+    rules::check_manage(viewer.caller.user_id, viewer.access, &facts)?;
+    Ok(key)
+}
+
+/// Renames a key or changes its notes.
+pub async fn update_key(
+    db: &DatabaseConnection,
+    viewer: KeyViewer<'_>,
+    key_type: KeyType,
+    id: &str,
+    changes: &KeyChanges,
+) -> AppResult<api_key::Model> {
+    let name = changes.name.as_deref().map(|n| validate::name("Name", n)).transpose()?;
+    let notes = changes.notes.as_deref().map(|n| validate::notes("Notes", n)).transpose()?;
+    super::in_transaction(db, async |txn| {
+        let before = manageable(txn, viewer, key_type, id).await?;
+        let mut model: api_key::ActiveModel = before.clone().into();
+        if let Some(name) = &name {
+            model.name = Set(name.clone());
+        }
+        if let Some(notes) = &notes {
+            model.notes = Set(notes.clone());
+        }
+        if !model.is_changed() {
+            return Ok(before);
+        }
+        let after = model.update(txn).await?;
+        if after != before {
+            audit::record(
+                txn,
+                Audit::changed(
+                    viewer.caller,
+                    "update",
+                    TARGET,
+                    &after.id,
+                    Some(snapshot(&before)),
+                    Some(snapshot(&after)),
+                ),
+            )
+            .await?;
+        }
+        Ok(after)
+    })
+    .await
+}
+
+/// Deletes a key; a deleted user key stops authenticating at once.
+pub async fn delete_key(
+    db: &DatabaseConnection,
+    viewer: KeyViewer<'_>,
+    key_type: KeyType,
+    id: &str,
+) -> AppResult<api_key::Model> {
+    super::in_transaction(db, async |txn| {
+        let key = manageable(txn, viewer, key_type, id).await?;
+        api_key::Entity::delete_by_id(key.id.clone()).exec(txn).await?;
+        audit::record(txn, Audit::changed(viewer.caller, "delete", TARGET, &key.id, Some(snapshot(&key)), None))
+            .await?;
+        Ok(key)
+    })
     .await
 }

@@ -22,6 +22,22 @@ pub fn name(field: &str, value: &str) -> AppResult<String> {
     Ok(value.to_owned())
 }
 
+/// Longest notes accepted (API keys' notes).
+pub const MAX_NOTES: usize = 1_000;
+
+/// Free-text notes, which may be empty: trimmed, at most [`MAX_NOTES`] characters, no control
+/// characters other than line breaks and tabs.
+pub fn notes(field: &str, value: &str) -> AppResult<String> {
+    let value = value.trim();
+    if value.chars().count() > MAX_NOTES {
+        return Err(AppError::bad_input(format!("{field} are too long (maximum is {MAX_NOTES} characters)")));
+    }
+    if value.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        return Err(AppError::bad_input(format!("{field} must not contain control characters")));
+    }
+    Ok(value.to_owned())
+}
+
 /// An email address: trimmed, one `@` with text on both sides, a dot in the domain, no spaces.
 pub fn email(value: &str) -> AppResult<String> {
     let value = value.trim();
@@ -65,6 +81,14 @@ mod tests {
         assert!(name("Name", "   ").is_err());
         assert!(name("Name", &"x".repeat(256)).is_err());
         assert!(name("Name", "a\u{0}b").is_err());
+    }
+
+    #[test]
+    fn notes_may_be_empty_or_span_lines() {
+        assert_eq!(notes("Notes", "  ").ok(), Some(String::new()));
+        assert_eq!(notes("Notes", " first\nsecond\tthird ").ok(), Some("first\nsecond\tthird".to_owned()));
+        assert!(notes("Notes", &"x".repeat(1_001)).is_err());
+        assert!(notes("Notes", "a\u{7}b").is_err());
     }
 
     #[test]

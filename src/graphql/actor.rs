@@ -7,6 +7,7 @@ use entity::enums::AccountStatus;
 use entity::{account, organization, user};
 
 use super::account_management::AccountManagementOrganizationStitchedFields;
+use super::api_access::ApiAccess;
 use super::authorization_management::AuthorizationManagement;
 use super::context::{loaders, viewer};
 use super::error::{ErrorClass, storage};
@@ -32,6 +33,12 @@ impl Actor {
     async fn account(&self, ctx: &Context<'_>, id: i32) -> Result<Option<Account>> {
         let found = loaders(ctx)?.accounts.load_one(id).await.map_err(storage)?;
         Ok(found.map(Account))
+    }
+
+    /// API keys: one by id, and a search of the keys the viewer may see.
+    #[graphql(guard = "Needs(Need::Authenticated)")]
+    async fn api_access(&self) -> Option<ApiAccess> {
+        Some(ApiAccess)
     }
 
     /// The accounts the viewer can access. Canceled accounts give no access and are never listed.

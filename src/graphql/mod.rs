@@ -3,6 +3,7 @@
 
 pub mod account_management;
 pub mod actor;
+pub mod api_access;
 pub mod authentication_domains;
 pub mod authorization_management;
 pub mod context;
@@ -14,6 +15,7 @@ pub mod loaders;
 pub mod organization;
 pub mod pagination;
 pub mod partial;
+pub mod scalars;
 pub mod synthetics;
 pub mod user_management;
 pub mod user_management_mutations;
@@ -42,6 +44,7 @@ pub struct RootMutationType(
     account_management::AccountManagementMutations,
     organization::OrganizationMutations,
     synthetics::permissions::SyntheticsPermissionMutations,
+    api_access::ApiAccessMutations,
 );
 
 pub struct RootQueryType;
