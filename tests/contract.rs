@@ -20,6 +20,10 @@ const ACCESSGRAPH_ONLY: &[&str] = &[
     "CustomerAdministration.auditEvents",
     // The viewer's effective capabilities on an account.
     "Account.capabilityIds",
+    // Synthetics private locations (those the viewer may View) and secure credentials (never
+    // their values) of an account: NerdGraph's clients read them through entity search.
+    "Account.syntheticsPrivateLocations",
+    "Account.syntheticsSecureCredentials",
     // Creating authentication domains (NerdGraph has only the delete).
     "RootMutationType.authenticationDomainCreate",
 ];

@@ -63,13 +63,19 @@ impl ApiKeySecret {
 
     /// The SHA-256 of the key, hex: what is stored and looked up.
     pub fn hash(&self) -> String {
-        hex::encode(Sha256::digest(self.0.as_bytes()))
+        sha256_hex(&self.0)
     }
 
     /// The first characters, kept for showing the key truncated (`NRAK-ABCD...`).
     pub fn shown_prefix(&self) -> &str {
         self.0.get(..SHOWN_PREFIX_LEN).unwrap_or("")
     }
+}
+
+/// The SHA-256 of `secret`, hex: how every secret (API keys, private location keys, secure
+/// credential values) is stored.
+pub fn sha256_hex(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
 /// Compares two stored hashes in constant time.

@@ -14,6 +14,7 @@ pub mod loaders;
 pub mod organization;
 pub mod pagination;
 pub mod partial;
+pub mod scalars;
 pub mod synthetics;
 pub mod user_management;
 pub mod user_management_mutations;
@@ -41,6 +42,8 @@ pub struct RootMutationType(
     authentication_domains::AuthenticationDomainMutations,
     account_management::AccountManagementMutations,
     organization::OrganizationMutations,
+    synthetics::private_locations::SyntheticsPrivateLocationMutations,
+    synthetics::secure_credentials::SyntheticsSecureCredentialMutations,
 );
 
 pub struct RootQueryType;
