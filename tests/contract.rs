@@ -31,6 +31,10 @@ const ACCESSGRAPH_ONLY: &[&str] = &[
     "RootMutationType.syntheticsRemovePermissionGroupMembers",
     "RootMutationType.syntheticsSetPermissionGroupRule",
     "RootMutationType.syntheticsRemovePermissionGroupRule",
+    // Synthetics private locations (those the viewer may View) and secure credentials (never
+    // their values) of an account: NerdGraph's clients read them through entity search.
+    "Account.syntheticsPrivateLocations",
+    "Account.syntheticsSecureCredentials",
     // Creating authentication domains (NerdGraph has only the delete).
     "RootMutationType.authenticationDomainCreate",
 ];

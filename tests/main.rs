@@ -16,6 +16,7 @@ mod customer_administration;
 mod http;
 mod readme_example;
 mod schema;
+mod synthetics_locations;
 mod synthetics_permissions;
 mod user_management;
 mod user_management_mutations;

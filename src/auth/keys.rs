@@ -88,7 +88,7 @@ impl ApiKeySecret {
 
     /// The SHA-256 of the key, hex: what is stored and looked up.
     pub fn hash(&self) -> String {
-        hex::encode(Sha256::digest(self.0.as_bytes()))
+        sha256_hex(&self.0)
     }
 
     /// The first characters, kept for showing the key truncated: the format prefix (`NRAK-`,
@@ -105,6 +105,12 @@ fn random_hex(len: usize) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut rng = rand::rng();
     (0..len).map(|_| char::from(HEX[rng.random_range(0..HEX.len())])).collect()
+}
+
+/// The SHA-256 of `secret`, hex: how every secret (API keys, private location keys, secure
+/// credential values) is stored.
+pub fn sha256_hex(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
 /// Compares two stored hashes in constant time.

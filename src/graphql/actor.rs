@@ -13,6 +13,8 @@ use super::context::{loaders, viewer};
 use super::error::{ErrorClass, storage};
 use super::guard::{Needs, viewer_access};
 use super::organization::{OrganizationAccountShares, WorkflowAutomationOrganizationStitchedFields};
+use super::synthetics::private_locations::{self, SyntheticsPrivateLocationCollection};
+use super::synthetics::secure_credentials::{self, SyntheticsSecureCredentialCollection};
 use super::user_management::UserManagement;
 use crate::access::{Need, caps};
 
@@ -102,6 +104,26 @@ impl Account {
 
     async fn name(&self) -> Option<&str> {
         Some(&self.0.name)
+    }
+
+    /// The account's Synthetics private locations the viewer may View, 100 a page. Not in
+    /// NerdGraph (whose clients read them through entity search).
+    async fn synthetics_private_locations(
+        &self,
+        ctx: &Context<'_>,
+        cursor: Option<String>,
+    ) -> Result<Option<SyntheticsPrivateLocationCollection>> {
+        private_locations::private_locations(ctx, self.0.id, cursor).await.map(Some)
+    }
+
+    /// The account's Synthetics secure credentials (keys and descriptions, never values), 100 a
+    /// page. Not in NerdGraph (whose clients read them through entity search).
+    async fn synthetics_secure_credentials(
+        &self,
+        ctx: &Context<'_>,
+        cursor: Option<String>,
+    ) -> Result<Option<SyntheticsSecureCredentialCollection>> {
+        secure_credentials::secure_credentials(ctx, self.0.id, cursor).await.map(Some)
     }
 }
 

@@ -45,6 +45,8 @@ pub struct RootMutationType(
     organization::OrganizationMutations,
     synthetics::permissions::SyntheticsPermissionMutations,
     api_access::ApiAccessMutations,
+    synthetics::private_locations::SyntheticsPrivateLocationMutations,
+    synthetics::secure_credentials::SyntheticsSecureCredentialMutations,
 );
 
 pub struct RootQueryType;

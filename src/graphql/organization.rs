@@ -6,15 +6,13 @@
 //! this action" for a viewer without Modify organization settings or for another organization's
 //! id, `INVALID_RECORD` for an invalid name. So the field has no guard: it checks inside.
 
-use async_graphql::{
-    Context, Enum, ID, InputObject, InputValueError, InputValueResult, Object, Result, Scalar, ScalarType,
-    SimpleObject, Value,
-};
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use entity::organization;
 
 use super::context::{caller, changed, services};
 use super::error::NOT_AUTHORIZED_MESSAGE;
 use super::guard::viewer_access;
+use super::scalars::SecureValue;
 use crate::access::{Need, caps};
 use crate::domain::organizations::{self, OrganizationChanges};
 use crate::error::AppError;
@@ -168,22 +166,4 @@ pub struct WorkflowAutomationWorkflowDefinition {
     pub name: String,
     pub version: i32,
     pub yaml: SecureValue,
-}
-
-/// NerdGraph's `SecureValue`: a string that is a secret or holds one.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SecureValue(pub String);
-
-#[Scalar]
-impl ScalarType for SecureValue {
-    fn parse(value: Value) -> InputValueResult<Self> {
-        match value {
-            Value::String(text) => Ok(SecureValue(text)),
-            other => Err(InputValueError::expected_type(other)),
-        }
-    }
-
-    fn to_value(&self) -> Value {
-        Value::String(self.0.clone())
-    }
 }

@@ -1,8 +1,10 @@
-//! Synthetics: entity GUIDs, and the facts the Synthetics permission system needs, loaded for
-//! many (user, account) pairs at once.
+//! Synthetics: private locations, secure credentials, entity GUIDs, and the facts the Synthetics
+//! permission system needs, loaded for many (user, account) pairs at once.
 
 pub mod guid;
 pub mod permissions;
+pub mod private_locations;
+pub mod secure_credentials;
 
 use std::collections::HashMap;
 

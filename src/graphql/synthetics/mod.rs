@@ -3,7 +3,15 @@
 //!
 //! Every monitor and private-location field and mutation asks [`subject`] for the viewer's
 //! Synthetics facts on the entity's account; the facts come from a request-scoped batched loader
-//! (one load for every account a request touches), and `access::synthetics` decides.
+//! (one load for every account a request touches), and `access::synthetics` decides. Secure
+//! credentials are outside the permission system (seed 003 covers monitors and private locations
+//! only): the account's capabilities alone decide.
+//!
+//! The mutations report their problems inside their payload (`errors[]`, HTTP 200, no GraphQL
+//! error), as NerdGraph does; [`Problem`] is what every payload error is made from.
+
+pub mod private_locations;
+pub mod secure_credentials;
 
 pub mod permissions;
 
@@ -14,12 +22,13 @@ use async_graphql::dataloader::Loader;
 use async_graphql::{Context, InputValueError, InputValueResult, Result, Scalar, ScalarType, Value};
 use sea_orm::{DatabaseConnection, DbErr};
 
-use super::context::{loaders, viewer};
-use super::error::storage;
+use super::context::{changed, loaders, viewer};
+use super::error::{INTERNAL_ERROR_MESSAGE, NOT_AUTHORIZED_MESSAGE, storage};
 use super::guard::viewer_access;
 use crate::access::EffectiveAccess;
 use crate::access::synthetics::SyntheticsSubject;
 use crate::domain::synthetics::{self, SyntheticsFacts};
+use crate::error::{AppError, AppResult};
 
 /// NerdGraph's `EntityGuid`: a string.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,4 +90,51 @@ pub async fn subject(ctx: &Context<'_>, account_id: i32) -> Result<ViewerSynthet
     let user = viewer(ctx)?.user_id;
     let facts = loaders(ctx)?.synthetics.load_one((user, account_id)).await.map_err(storage)?.unwrap_or_default();
     Ok(ViewerSynthetics { access, facts, account_id })
+}
+
+/// A change's outcome as a payload reports it. A change made forgets what the request's loaders
+/// cached, so later fields read the data as it is now.
+pub fn outcome<T>(ctx: &Context<'_>, result: AppResult<T>) -> Result<std::result::Result<T, Problem>> {
+    if result.is_ok() {
+        changed(ctx)?;
+    }
+    Ok(result.map_err(Problem::from))
+}
+
+/// A refused or failed Synthetics change, as a payload's `errors[]` reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// Invalid input or a conflict with existing data; nothing was changed.
+    BadRequest(String),
+    /// The target does not exist in the viewer's organization.
+    NotFound(String),
+    /// The viewer may not do this: NerdGraph's "You are not authorized to perform this action".
+    Unauthorized,
+    /// A storage or internal failure: logged here, a fixed message for the client.
+    Internal,
+}
+
+impl Problem {
+    /// What the client reads.
+    pub fn message(&self) -> String {
+        match self {
+            Problem::BadRequest(message) | Problem::NotFound(message) => message.clone(),
+            Problem::Unauthorized => NOT_AUTHORIZED_MESSAGE.to_owned(),
+            Problem::Internal => INTERNAL_ERROR_MESSAGE.to_owned(),
+        }
+    }
+}
+
+impl From<AppError> for Problem {
+    fn from(err: AppError) -> Self {
+        match err {
+            AppError::BadInput(message) => Problem::BadRequest(message),
+            AppError::NotFound(message) => Problem::NotFound(message),
+            AppError::Forbidden(_) => Problem::Unauthorized,
+            AppError::Database(_) | AppError::Internal(_) => {
+                tracing::error!(error = %err, "a Synthetics change failed");
+                Problem::Internal
+            }
+        }
+    }
 }
