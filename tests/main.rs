@@ -15,6 +15,7 @@ mod customer_administration;
 mod http;
 mod readme_example;
 mod schema;
+mod synthetics_monitors;
 mod user_management;
 mod user_management_mutations;
 mod wire;

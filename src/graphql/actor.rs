@@ -12,6 +12,7 @@ use super::context::{loaders, viewer};
 use super::error::{ErrorClass, storage};
 use super::guard::{Needs, viewer_access};
 use super::organization::{OrganizationAccountShares, WorkflowAutomationOrganizationStitchedFields};
+use super::synthetics::SyntheticsAccountStitchedFields;
 use super::user_management::UserManagement;
 use crate::access::{Need, caps};
 
@@ -86,6 +87,11 @@ impl Account {
 
     async fn name(&self) -> Option<&str> {
         Some(&self.0.name)
+    }
+
+    /// The account's Synthetics monitors, as the viewer's Synthetics rights show them.
+    async fn synthetics(&self) -> Option<SyntheticsAccountStitchedFields> {
+        Some(SyntheticsAccountStitchedFields::new(self.0.id))
     }
 }
 

@@ -41,6 +41,7 @@ pub struct RootMutationType(
     authentication_domains::AuthenticationDomainMutations,
     account_management::AccountManagementMutations,
     organization::OrganizationMutations,
+    synthetics::monitors::SyntheticsMonitorMutations,
 );
 
 pub struct RootQueryType;

@@ -2,6 +2,7 @@
 //! many (user, account) pairs at once.
 
 pub mod guid;
+pub mod monitors;
 pub mod permissions;
 
 use std::collections::HashMap;

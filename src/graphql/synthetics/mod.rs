@@ -5,11 +5,13 @@
 //! Synthetics facts on the entity's account; the facts come from a request-scoped batched loader
 //! (one load for every account a request touches), and `access::synthetics` decides.
 
+pub mod monitors;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
-use async_graphql::{Context, InputValueError, InputValueResult, Result, Scalar, ScalarType, Value};
+use async_graphql::{Context, InputValueError, InputValueResult, MergedObject, Result, Scalar, ScalarType, Value};
 use sea_orm::{DatabaseConnection, DbErr};
 
 use super::context::{loaders, viewer};
@@ -34,6 +36,60 @@ impl ScalarType for EntityGuid {
 
     fn to_value(&self) -> Value {
         Value::String(self.0.clone())
+    }
+}
+
+/// NerdGraph's `EpochMilliseconds`: milliseconds since the Unix epoch, as a JSON number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EpochMilliseconds(pub i64);
+
+impl From<chrono::DateTime<chrono::Utc>> for EpochMilliseconds {
+    fn from(at: chrono::DateTime<chrono::Utc>) -> Self {
+        EpochMilliseconds(at.timestamp_millis())
+    }
+}
+
+#[Scalar(name = "EpochMilliseconds")]
+impl ScalarType for EpochMilliseconds {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::Number(n) => n.as_i64().map(EpochMilliseconds).ok_or_else(|| InputValueError::expected_type(value)),
+            _ => Err(InputValueError::expected_type(value)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::Number(self.0.into())
+    }
+}
+
+/// NerdGraph's `SemVer`: a version such as `100` or `16.10`, as a string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SemVer(pub String);
+
+#[Scalar(name = "SemVer")]
+impl ScalarType for SemVer {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match value {
+            Value::String(s) => Ok(SemVer(s)),
+            // Go clients may send a bare number for a version such as 100.
+            Value::Number(n) => Ok(SemVer(n.to_string())),
+            other => Err(InputValueError::expected_type(other)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.clone())
+    }
+}
+
+/// `actor.account(id).synthetics`: one object per Synthetics area, merged.
+#[derive(MergedObject)]
+pub struct SyntheticsAccountStitchedFields(monitors::SyntheticsMonitorReads);
+
+impl SyntheticsAccountStitchedFields {
+    pub fn new(account_id: i32) -> Self {
+        SyntheticsAccountStitchedFields(monitors::SyntheticsMonitorReads { account_id })
     }
 }
 
