@@ -37,6 +37,10 @@ const ACCESSGRAPH_ONLY: &[&str] = &[
     "Account.syntheticsSecureCredentials",
     // Creating authentication domains (NerdGraph has only the delete).
     "RootMutationType.authenticationDomainCreate",
+    // Synthetics monitor reads: the monitors the viewer may View, one monitor, its edit history.
+    "SyntheticsAccountStitchedFields.monitors",
+    "SyntheticsAccountStitchedFields.monitor",
+    "SyntheticsAccountStitchedFields.monitorChanges",
 ];
 
 /// Type name -> (kind, member name -> "(args): type").

@@ -17,6 +17,7 @@ mod http;
 mod readme_example;
 mod schema;
 mod synthetics_locations;
+mod synthetics_monitors;
 mod synthetics_permissions;
 mod user_management;
 mod user_management_mutations;

@@ -64,6 +64,25 @@ pub struct MonitorRights {
     pub delete: bool,
 }
 
+/// Which monitors of an account a user may View (see [`SyntheticsSubject::viewable_monitors`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MonitorScope {
+    /// Every monitor of the account.
+    All,
+    /// Only the monitors with these GUIDs (sorted, without duplicates; possibly none).
+    Only(Vec<String>),
+}
+
+impl MonitorScope {
+    /// Whether the monitor `guid` is in scope.
+    pub fn contains(&self, guid: &str) -> bool {
+        match self {
+            MonitorScope::All => true,
+            MonitorScope::Only(guids) => guids.binary_search_by(|g| g.as_str().cmp(guid)).is_ok(),
+        }
+    }
+}
+
 /// What a user may do with one private location.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct LocationRights {
@@ -113,6 +132,30 @@ impl SyntheticsSubject<'_> {
     /// Creating a monitor needs Edit on all monitors.
     pub fn can_create_monitor(&self) -> bool {
         self.all_rights(EntityKind::Monitor).edit && self.has(caps::MODIFY_SYNTHETIC_MONITORS)
+    }
+
+    /// The monitors the user may View, in a form one query can filter on: for every GUID `g`,
+    /// `viewable_monitors().contains(g) == monitor(g).view`. Lists show only these (Edit alone
+    /// does not list a monitor).
+    pub fn viewable_monitors(&self) -> MonitorScope {
+        if !self.has(caps::READ_SYNTHETIC_MONITORS) {
+            return MonitorScope::Only(Vec::new());
+        }
+        if self.all_rights(EntityKind::Monitor).view {
+            return MonitorScope::All;
+        }
+        let mut guids: Vec<String> = self
+            .rules
+            .iter()
+            .filter(|r| r.kind == EntityKind::Monitor && r.view)
+            .filter_map(|r| match &r.target {
+                Target::One(guid) => Some(guid.clone()),
+                Target::All => None,
+            })
+            .collect();
+        guids.sort();
+        guids.dedup();
+        MonitorScope::Only(guids)
     }
 
     pub fn location(&self, guid: &str) -> LocationRights {
@@ -271,6 +314,37 @@ mod tests {
         let rules = [all(EntityKind::Monitor, true, true)];
         let subject = SyntheticsSubject { capabilities: &read_only, enabled: true, rules: &rules };
         assert_eq!(subject.monitor("A"), MonitorRights { view: true, edit: false, delete: false });
+    }
+
+    #[test]
+    fn viewable_monitors_agree_with_per_monitor_view() {
+        let granted = caps(ALL_SYNTHETICS);
+        let no_read = caps(&[caps::MODIFY_SYNTHETIC_MONITORS]);
+        let per_monitor = [
+            one(EntityKind::Monitor, "A", true, false),
+            one(EntityKind::Monitor, "B", false, true),
+            one(EntityKind::Monitor, "A", true, true),
+            one(EntityKind::PrivateLocation, "C", true, true),
+        ];
+        let view_all = [all(EntityKind::Monitor, true, false)];
+        let edit_all = [all(EntityKind::Monitor, false, true)];
+        let cases: [(&CapabilitySet, bool, &[Rule]); 6] = [
+            (&granted, false, &[]),
+            (&granted, true, &[]),
+            (&granted, true, &per_monitor),
+            (&granted, true, &view_all),
+            (&granted, true, &edit_all),
+            (&no_read, false, &[]),
+        ];
+        for (capabilities, enabled, rules) in cases {
+            let subject = SyntheticsSubject { capabilities, enabled, rules };
+            let scope = subject.viewable_monitors();
+            for guid in ["A", "B", "C", "D"] {
+                assert_eq!(scope.contains(guid), subject.monitor(guid).view, "{guid} with {rules:?}");
+            }
+        }
+        let subject = SyntheticsSubject { capabilities: &granted, enabled: true, rules: &per_monitor };
+        assert_eq!(subject.viewable_monitors(), MonitorScope::Only(vec!["A".into()]));
     }
 
     #[test]

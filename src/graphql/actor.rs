@@ -13,6 +13,7 @@ use super::context::{loaders, viewer};
 use super::error::{ErrorClass, storage};
 use super::guard::{Needs, viewer_access};
 use super::organization::{OrganizationAccountShares, WorkflowAutomationOrganizationStitchedFields};
+use super::synthetics::SyntheticsAccountStitchedFields;
 use super::synthetics::private_locations::{self, SyntheticsPrivateLocationCollection};
 use super::synthetics::secure_credentials::{self, SyntheticsSecureCredentialCollection};
 use super::user_management::UserManagement;
@@ -124,6 +125,11 @@ impl Account {
         cursor: Option<String>,
     ) -> Result<Option<SyntheticsSecureCredentialCollection>> {
         secure_credentials::secure_credentials(ctx, self.0.id, cursor).await.map(Some)
+    }
+
+    /// The account's Synthetics monitors, as the viewer's Synthetics rights show them.
+    async fn synthetics(&self) -> Option<SyntheticsAccountStitchedFields> {
+        Some(SyntheticsAccountStitchedFields::new(self.0.id))
     }
 }
 

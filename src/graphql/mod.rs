@@ -47,6 +47,7 @@ pub struct RootMutationType(
     api_access::ApiAccessMutations,
     synthetics::private_locations::SyntheticsPrivateLocationMutations,
     synthetics::secure_credentials::SyntheticsSecureCredentialMutations,
+    synthetics::monitors::SyntheticsMonitorMutations,
 );
 
 pub struct RootQueryType;

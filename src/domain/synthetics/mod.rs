@@ -2,6 +2,7 @@
 //! permission system needs, loaded for many (user, account) pairs at once.
 
 pub mod guid;
+pub mod monitors;
 pub mod permissions;
 pub mod private_locations;
 pub mod secure_credentials;

@@ -15,11 +15,13 @@ pub mod secure_credentials;
 
 pub mod permissions;
 
+pub mod monitors;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
-use async_graphql::{Context, InputValueError, InputValueResult, Result, Scalar, ScalarType, Value};
+use async_graphql::{Context, InputValueError, InputValueResult, MergedObject, Result, Scalar, ScalarType, Value};
 use sea_orm::{DatabaseConnection, DbErr};
 
 use super::context::{changed, loaders, viewer};
@@ -45,6 +47,38 @@ impl ScalarType for EntityGuid {
 
     fn to_value(&self) -> Value {
         Value::String(self.0.clone())
+    }
+}
+
+pub use crate::graphql::scalars::EpochMilliseconds;
+
+/// NerdGraph's `SemVer`: a version such as `100` or `16.10`, as a string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SemVer(pub String);
+
+#[Scalar(name = "SemVer")]
+impl ScalarType for SemVer {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match value {
+            Value::String(s) => Ok(SemVer(s)),
+            // Go clients may send a bare number for a version such as 100.
+            Value::Number(n) => Ok(SemVer(n.to_string())),
+            other => Err(InputValueError::expected_type(other)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.clone())
+    }
+}
+
+/// `actor.account(id).synthetics`: one object per Synthetics area, merged.
+#[derive(MergedObject)]
+pub struct SyntheticsAccountStitchedFields(monitors::SyntheticsMonitorReads);
+
+impl SyntheticsAccountStitchedFields {
+    pub fn new(account_id: i32) -> Self {
+        SyntheticsAccountStitchedFields(monitors::SyntheticsMonitorReads { account_id })
     }
 }
 
