@@ -19,6 +19,7 @@ mod schema;
 mod synthetics_locations;
 mod synthetics_monitors;
 mod synthetics_permissions;
+mod synthetics_scenarios;
 mod user_management;
 mod user_management_mutations;
 mod wire;
