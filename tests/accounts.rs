@@ -2,8 +2,6 @@
 //! `accountManagement*Account` mutations and `organizationUpdate`, sent as newrelic-client-go sends
 //! them.
 
-use accessgraph::domain::Caller;
-use accessgraph::domain::accounts::{self, NewAccount};
 use entity::enums::{AccountStatus, UserType};
 use entity::{account, audit_event};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
@@ -443,36 +441,37 @@ backend_test!(organization_update_reports_problems_in_its_payload, |app| {
 });
 
 backend_test!(child_accounts_need_an_active_parent_and_keep_it, |app| {
-    // NerdGraph's create input has no parent, so AccessGraph's own callers use the domain directly.
-    let caller = Caller { user_id: app.admin_user_id, organization_id: app.organization_id.clone() };
+    // `parentId` is AccessGraph's optional addition to NerdGraph's create input.
     let other = app.create_other_organization().await;
-    let new = |name: &str, parent: i32| NewAccount { name: name.into(), parent_id: Some(parent), ..Default::default() };
+    let child_of = |name: &str, parent: i32| json!({"managedAccount": {"name": name, "parentId": parent}});
+    let created =
+        |body: Value| body["data"]["accountManagementCreateAccount"]["managedAccount"]["id"].as_i64().expect("id");
 
-    let child = accounts::create(&app.db, &caller, new("Child", app.primary_account_id)).await.expect("child");
-    assert_eq!(child.parent_id, Some(app.primary_account_id));
-    let filter = json!({"filter": {"organizationId": {"eq": app.organization_id}, "id": {"eq": child.id}}});
+    let child = created(app.ok(CREATE_ACCOUNT, child_of("Child", app.primary_account_id)).await);
+    let filter = json!({"filter": {"organizationId": {"eq": app.organization_id}, "id": {"eq": child}}});
     let query = r#"query($filter: OrganizationAccountFilterInput!) {
       customerAdministration { accounts(filter: $filter) { items { id parentId } } } }"#;
     let body = app.ok(query, filter).await;
     assert_eq!(
         body["data"]["customerAdministration"]["accounts"]["items"],
-        json!([{"id": child.id, "parentId": app.primary_account_id}])
+        json!([{"id": child, "parentId": app.primary_account_id}])
     );
 
     // A parent with an active child stays until the child is canceled.
     let parent = create(&app, "Parent").await;
-    let grandchild = accounts::create(&app.db, &caller, new("Grandchild", parent)).await.expect("grandchild");
+    let grandchild = created(app.ok(CREATE_ACCOUNT, child_of("Grandchild", parent)).await);
     let body = app.run(CANCEL_ACCOUNT, json!({"id": parent})).await;
     assert_error(&body, &format!("Account {parent} has active child accounts: cancel them first"), "BAD_USER_INPUT");
-    app.ok(CANCEL_ACCOUNT, json!({"id": grandchild.id})).await;
+    app.ok(CANCEL_ACCOUNT, json!({"id": grandchild})).await;
     app.ok(CANCEL_ACCOUNT, json!({"id": parent})).await;
 
     let before = (accounts_table(&app).await, audit_count(&app).await);
     for bad in [parent, other.account_id, 999_999] {
-        let refused = accounts::create(&app.db, &caller, new("Orphan", bad)).await.expect_err("refused");
-        assert_eq!(
-            refused.to_string(),
-            format!("The parent account {bad} is not an active account of the organization")
+        let body = app.run(CREATE_ACCOUNT, child_of("Orphan", bad)).await;
+        assert_error(
+            &body,
+            &format!("The parent account {bad} is not an active account of the organization"),
+            "BAD_USER_INPUT",
         );
     }
     assert_eq!((accounts_table(&app).await, audit_count(&app).await), before);

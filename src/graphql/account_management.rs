@@ -70,6 +70,9 @@ pub struct AccountManagementCreateInput {
     name: String,
     organization_id: Option<ID>,
     region_code: Option<String>,
+    /// AccessGraph's: the parent of a child account, an active account of the organization.
+    /// Not in NerdGraph.
+    parent_id: Option<i32>,
 }
 
 #[derive(InputObject)]
@@ -105,7 +108,7 @@ impl AccountManagementMutations {
             name: managed_account.name,
             organization_id: managed_account.organization_id.map(|id| id.0),
             region_code: managed_account.region_code,
-            parent_id: None,
+            parent_id: managed_account.parent_id,
         };
         let created = accounts::create(&services(ctx)?.db, &caller(ctx)?, input).await?;
         changed(ctx)?;
