@@ -17,18 +17,14 @@ use super::context::{caller, changed, loaders, services};
 use super::error::{ErrorClass, storage};
 use super::guard::Needs;
 use super::pagination;
+use super::user_management::{count, domains_page};
 use crate::access::{Need, caps};
 use crate::domain::authorization::{
     self, GrantChange, GrantOutcome, GrantedRole, RequestedGrant, RequestedTarget, scope_text,
 };
 use crate::domain::user_management::{self as um, GroupFilter, GroupOrder};
 
-const DOMAINS_PAGE: u64 = 10;
 const PAGE: u64 = 500;
-
-fn count(total: usize) -> i32 {
-    i32::try_from(total).unwrap_or(i32::MAX)
-}
 
 /// A page of `items` after the offset in `cursor`, and the cursor of the next page.
 fn page_of<T>(items: Vec<T>, cursor: Option<&str>) -> Result<(Vec<T>, Option<String>, i32)> {
@@ -37,7 +33,7 @@ fn page_of<T>(items: Vec<T>, cursor: Option<&str>) -> Result<(Vec<T>, Option<Str
     let limit = usize::try_from(PAGE).unwrap_or(usize::MAX);
     let page: Vec<T> = items.into_iter().skip(offset).take(limit).collect();
     let next = (offset + page.len() < total).then(|| pagination::encode(&(offset + page.len()).to_string()));
-    Ok((page, next, count(total)))
+    Ok((page, next, count(total as u64)))
 }
 
 fn ids_of(ids: Option<Vec<ID>>) -> Option<Vec<String>> {
@@ -58,22 +54,12 @@ impl AuthorizationManagement {
         cursor: Option<String>,
         id: Option<Vec<ID>>,
     ) -> Result<Option<AuthorizationManagementAuthenticationDomainSearch>> {
-        let after = cursor.as_deref().map(pagination::decode).transpose()?;
         let ids = ids_of(id);
-        let page = um::authentication_domains(
-            &services(ctx)?.db,
-            &self.organization_id,
-            ids.as_deref(),
-            after.as_deref(),
-            DOMAINS_PAGE,
-        )
-        .await
-        .map_err(|e| storage(Arc::new(e)))?;
-        let next_cursor = page.has_more.then(|| page.items.last().map(|d| pagination::encode(&d.id))).flatten();
+        let page = domains_page(ctx, &self.organization_id, cursor.as_deref(), ids.as_deref()).await?;
         Ok(Some(AuthorizationManagementAuthenticationDomainSearch {
             authentication_domains: page.items.into_iter().map(AuthorizationManagementAuthenticationDomain).collect(),
-            next_cursor,
-            total_count: i32::try_from(page.total).unwrap_or(i32::MAX),
+            next_cursor: page.next_cursor,
+            total_count: page.total_count,
         }))
     }
 
@@ -174,7 +160,7 @@ impl AuthorizationManagementAuthenticationDomain {
         Ok(AuthorizationManagementGroupSearch {
             groups: page.items.into_iter().map(AuthorizationManagementGroup).collect(),
             next_cursor,
-            total_count: i32::try_from(page.total).unwrap_or(i32::MAX),
+            total_count: count(page.total),
         })
     }
 }

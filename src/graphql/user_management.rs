@@ -38,22 +38,12 @@ impl UserManagement {
         cursor: Option<String>,
         id: Option<Vec<ID>>,
     ) -> Result<Option<UserManagementAuthenticationDomains>> {
-        let after = cursor.as_deref().map(pagination::decode).transpose()?;
         let ids: Option<Vec<String>> = id.map(|ids| ids.into_iter().map(|i| i.0).collect());
-        let page = um::authentication_domains(
-            &services(ctx)?.db,
-            &self.organization_id,
-            ids.as_deref(),
-            after.as_deref(),
-            DOMAINS_PAGE,
-        )
-        .await
-        .map_err(|e| storage(Arc::new(e)))?;
-        let next_cursor = page.has_more.then(|| page.items.last().map(|d| pagination::encode(&d.id))).flatten();
+        let page = domains_page(ctx, &self.organization_id, cursor.as_deref(), ids.as_deref()).await?;
         Ok(Some(UserManagementAuthenticationDomains {
             authentication_domains: page.items.into_iter().map(UserManagementAuthenticationDomain).collect(),
-            next_cursor,
-            total_count: count(page.total),
+            next_cursor: page.next_cursor,
+            total_count: page.total_count,
         }))
     }
 
@@ -72,6 +62,28 @@ impl UserManagement {
 }
 
 /// A row count as NerdGraph's `Int` (saturating).
+/// A page of the organization's authentication domains (10 a page, keyset cursor), shared by
+/// `userManagement` and `authorizationManagement`.
+pub(crate) struct DomainsPage {
+    pub items: Vec<authentication_domain::Model>,
+    pub next_cursor: Option<String>,
+    pub total_count: i32,
+}
+
+pub(crate) async fn domains_page(
+    ctx: &Context<'_>,
+    organization_id: &str,
+    cursor: Option<&str>,
+    ids: Option<&[String]>,
+) -> Result<DomainsPage> {
+    let after = cursor.map(pagination::decode).transpose()?;
+    let page = um::authentication_domains(&services(ctx)?.db, organization_id, ids, after.as_deref(), DOMAINS_PAGE)
+        .await
+        .map_err(|e| storage(Arc::new(e)))?;
+    let next_cursor = page.has_more.then(|| page.items.last().map(|d| pagination::encode(&d.id))).flatten();
+    Ok(DomainsPage { items: page.items, next_cursor, total_count: count(page.total) })
+}
+
 pub(crate) fn count(total: u64) -> i32 {
     i32::try_from(total).unwrap_or(i32::MAX)
 }

@@ -7,12 +7,12 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject
 use entity::enums::SyntheticsEntityKind;
 use entity::{synthetics_permission_group as sgroup, synthetics_permission_rule as rule};
 
-use super::{EntityGuid, subject};
+use super::{EntityGuid, Problem, subject};
 use crate::domain::Caller;
 use crate::domain::synthetics::permissions::{self, GroupDetails, RuleRequest};
 use crate::error::AppError;
 use crate::graphql::context::{caller, changed, services};
-use crate::graphql::error::{ErrorClass, INTERNAL_ERROR_MESSAGE, NOT_AUTHORIZED_MESSAGE};
+use crate::graphql::error::{ErrorClass, NOT_AUTHORIZED_MESSAGE};
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 pub enum SyntheticsPermissionEntityType {
@@ -51,18 +51,21 @@ pub struct SyntheticsPermissionError {
     r#type: SyntheticsPermissionErrorType,
 }
 
+impl From<Problem> for SyntheticsPermissionError {
+    fn from(problem: Problem) -> Self {
+        let r#type = match problem {
+            Problem::BadRequest(_) => SyntheticsPermissionErrorType::BadRequest,
+            Problem::NotFound(_) => SyntheticsPermissionErrorType::NotFound,
+            Problem::Unauthorized => SyntheticsPermissionErrorType::Unauthorized,
+            Problem::Internal => SyntheticsPermissionErrorType::InternalServerError,
+        };
+        SyntheticsPermissionError { description: problem.message(), r#type }
+    }
+}
+
 impl From<AppError> for SyntheticsPermissionError {
     fn from(err: AppError) -> Self {
-        let (r#type, description) = match err {
-            AppError::BadInput(message) => (SyntheticsPermissionErrorType::BadRequest, message),
-            AppError::NotFound(message) => (SyntheticsPermissionErrorType::NotFound, message),
-            AppError::Forbidden(message) => (SyntheticsPermissionErrorType::Unauthorized, message),
-            other => {
-                tracing::error!(error = %other, "Synthetics permission change failed");
-                (SyntheticsPermissionErrorType::InternalServerError, INTERNAL_ERROR_MESSAGE.to_owned())
-            }
-        };
-        SyntheticsPermissionError { description, r#type }
+        Problem::from(err).into()
     }
 }
 
