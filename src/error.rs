@@ -93,3 +93,15 @@ impl From<crate::access::api_keys::KeyRefusal> for AppError {
         }
     }
 }
+
+impl From<crate::access::decision::Denied> for AppError {
+    /// Forbidden, not found or invalid, as the refusal's kind says.
+    fn from(denied: crate::access::decision::Denied) -> Self {
+        use crate::access::decision::DenialKind;
+        match denied.kind() {
+            DenialKind::Forbidden => AppError::Forbidden(denied.to_string()),
+            DenialKind::NotFound => AppError::NotFound(denied.to_string()),
+            DenialKind::Invalid => AppError::BadInput(denied.to_string()),
+        }
+    }
+}

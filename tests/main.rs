@@ -13,6 +13,7 @@ mod bootstrap;
 mod catalog;
 mod contract;
 mod customer_administration;
+mod delegation;
 mod http;
 mod readme_example;
 mod schema;

@@ -1,11 +1,13 @@
 //! Who may see, create, change and delete which API keys (NerdGraph's `apiAccess`).
 //!
+//! The decisions themselves are [`decision`](super::decision)'s (actions `UserKey`, `IngestKey`):
 //! - A user key belongs to one user and one account and carries exactly its user's current access
 //!   (enforced at authentication, `auth/`). A viewer always sees and manages their own user keys.
 //!   They may create one for themselves on any account they can access.
 //! - Another user's keys: seen, created, changed and deleted only with "Manage user keys of other
-//!   users" ([`MANAGE_OTHER_USERS_KEYS`]) on the key's account; a new one only for a user of the
-//!   viewer's organization who can access that account.
+//!   users" ([`MANAGE_OTHER_USERS_KEYS`]) on the key's account, and only when everything the
+//!   owner can do, the viewer can do too (no escalation by delegation); a new one only for a user
+//!   of the viewer's organization who can access that account.
 //! - Ingest keys: "Read ingest keys" or "Manage ingest keys" to see them, "Manage ingest keys" to
 //!   create, change and delete them, on the key's account; at most
 //!   [`MAX_INGEST_KEYS_PER_ACCOUNT_AND_TYPE`] keys of one ingest type per account.
@@ -18,6 +20,7 @@ use std::collections::BTreeSet;
 use entity::enums::IngestType;
 
 use super::caps::{MANAGE_INGEST_KEYS, MANAGE_OTHER_USERS_KEYS, READ_INGEST_KEYS};
+use super::decision::{Action, KeyOp};
 use super::{AccountId, EffectiveAccess};
 
 pub type UserId = i64;
@@ -102,36 +105,6 @@ fn may_read_ingest_keys(access: &EffectiveAccess, account: AccountId) -> bool {
         || access.has_account_capability(account, MANAGE_INGEST_KEYS)
 }
 
-/// Whether `viewer` (with `access`) may see `key`.
-pub fn may_see(viewer: UserId, access: &EffectiveAccess, key: &KeyFacts) -> bool {
-    match key.kind {
-        KeyKind::User(owner) => owner == viewer || access.has_account_capability(key.account, MANAGE_OTHER_USERS_KEYS),
-        KeyKind::Ingest(_) => may_read_ingest_keys(access, key.account),
-    }
-}
-
-/// Whether `viewer` may change or delete `key`: "not found" when they may not even see it.
-pub fn check_manage(viewer: UserId, access: &EffectiveAccess, key: &KeyFacts) -> Result<(), KeyRefusal> {
-    if !may_see(viewer, access, key) {
-        return Err(KeyRefusal::KeyNotFound);
-    }
-    match key.kind {
-        // A visible user key is the viewer's own, or one they hold the manage capability for.
-        KeyKind::User(_) => Ok(()),
-        KeyKind::Ingest(_) if access.has_account_capability(key.account, MANAGE_INGEST_KEYS) => Ok(()),
-        KeyKind::Ingest(_) => Err(KeyRefusal::IngestKeys(key.account)),
-    }
-}
-
-/// Whether `viewer` may create an ingest key on `account`.
-pub fn check_create_ingest_key(access: &EffectiveAccess, account: AccountId) -> Result<(), KeyRefusal> {
-    if access.has_account_capability(account, MANAGE_INGEST_KEYS) {
-        Ok(())
-    } else {
-        Err(KeyRefusal::IngestKeys(account))
-    }
-}
-
 /// Whether one more ingest key of `ingest_type` fits `account`, which has `existing` of them.
 pub fn check_ingest_key_count(account: AccountId, ingest_type: IngestType, existing: u64) -> Result<(), KeyRefusal> {
     if existing < MAX_INGEST_KEYS_PER_ACCOUNT_AND_TYPE {
@@ -141,32 +114,18 @@ pub fn check_ingest_key_count(account: AccountId, ingest_type: IngestType, exist
     }
 }
 
-/// Whether `viewer` may create a user key for `owner` on `account`. `owner_access` is the owner's
-/// effective access, `None` when the owner is not a user of the viewer's organization; it is not
-/// looked at when the owner is the viewer. The viewer's own right is checked first, so that
-/// without it the answer says nothing about the owner.
-pub fn check_create_user_key(
-    viewer: UserId,
-    access: &EffectiveAccess,
-    account: AccountId,
-    owner: UserId,
-    owner_access: Option<&EffectiveAccess>,
-) -> Result<(), KeyRefusal> {
-    if owner == viewer {
-        return if access.has_account_access(account) { Ok(()) } else { Err(KeyRefusal::NoAccountAccess(account)) };
-    }
-    if !access.has_account_capability(account, MANAGE_OTHER_USERS_KEYS) {
-        return Err(KeyRefusal::OtherUsersKeys(account));
-    }
-    let owner_access = owner_access.ok_or(KeyRefusal::UserNotFound(owner))?;
-    if owner_access.has_account_access(account) {
-        Ok(())
-    } else {
-        Err(KeyRefusal::UserLacksAccess { user: owner, account })
+/// The action of `op` on `key`, owned by a user with `owner_access` (for a user key of someone
+/// else; `None` when not known), for [`decision`](super::decision).
+pub fn action<'a>(op: KeyOp, key: &KeyFacts, owner_access: Option<&'a EffectiveAccess>) -> Action<'a> {
+    match key.kind {
+        KeyKind::User(owner) => Action::UserKey { op, account: key.account, owner, owner_access },
+        KeyKind::Ingest(_) => Action::IngestKey { op, account: key.account },
     }
 }
 
-/// The keys a viewer may see, as sets a search can filter on.
+/// The keys a viewer may see, as sets a search can filter on: a superset of what they may see
+/// (other users' keys still have to pass the delegation rule, owner by owner, see
+/// [`decision`](super::decision)).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyVisibility {
     /// The viewer: their own user keys, on any account.
@@ -175,9 +134,11 @@ pub struct KeyVisibility {
     pub user_keys_on: BTreeSet<AccountId>,
     /// Accounts where the viewer sees the ingest keys.
     pub ingest_keys_on: BTreeSet<AccountId>,
+    /// Users whose keys stay hidden even there: they can do something the viewer cannot.
+    pub hidden_owners: BTreeSet<UserId>,
 }
 
-/// The keys `viewer` (with `access`) may see: the same answer as [`may_see`], for every key.
+/// The keys `viewer` (with `access`) might see.
 pub fn visibility(viewer: UserId, access: &EffectiveAccess) -> KeyVisibility {
     KeyVisibility {
         own_user: viewer,
@@ -186,23 +147,37 @@ pub fn visibility(viewer: UserId, access: &EffectiveAccess) -> KeyVisibility {
             .filter(|a| access.has_account_capability(*a, MANAGE_OTHER_USERS_KEYS))
             .collect(),
         ingest_keys_on: access.accounts().filter(|a| may_read_ingest_keys(access, *a)).collect(),
+        hidden_owners: BTreeSet::new(),
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
-    use crate::access::CapabilitySet;
+    use crate::access::decision::{self, Actor, Denied, Principal};
+    use crate::access::{CapabilitySet, Catalog};
 
     const VIEWER: UserId = 1;
     const OTHER: UserId = 2;
+    const DASHBOARDS: i32 = 1;
 
     /// Access with exactly these capabilities per account.
     fn access(accounts: &[(AccountId, &[i32])]) -> EffectiveAccess {
-        EffectiveAccess {
-            accounts: accounts.iter().map(|(a, caps)| (*a, caps.iter().copied().collect::<CapabilitySet>())).collect(),
-            organization: CapabilitySet::new(),
-        }
+        EffectiveAccess::of(
+            accounts.iter().map(|(a, caps)| (*a, caps.iter().copied().collect::<CapabilitySet>())).collect(),
+            CapabilitySet::new(),
+        )
+    }
+
+    fn decide(access: &EffectiveAccess, action: Action<'_>) -> Result<(), Denied> {
+        let principal = Principal {
+            actor: Actor { user_id: VIEWER, organization_id: "org".to_owned() },
+            access: Arc::new(access.clone()),
+            catalog: Arc::new(Catalog::default()),
+        };
+        decision::check(&principal, action)
     }
 
     fn user_key(owner: UserId, account: AccountId) -> KeyFacts {
@@ -213,73 +188,101 @@ mod tests {
         KeyFacts { kind: KeyKind::Ingest(IngestType::License), account }
     }
 
-    const DASHBOARDS: i32 = 1;
+    fn not_found() -> Result<(), Denied> {
+        Err(Denied::Key(KeyRefusal::KeyNotFound))
+    }
 
     #[test]
     fn own_user_keys_are_always_visible_and_manageable() {
         let none = access(&[]);
-        assert!(may_see(VIEWER, &none, &user_key(VIEWER, 10)));
-        assert_eq!(check_manage(VIEWER, &none, &user_key(VIEWER, 10)), Ok(()));
+        for op in [KeyOp::Read, KeyOp::Update, KeyOp::Delete] {
+            assert_eq!(decide(&none, action(op, &user_key(VIEWER, 10), None)), Ok(()));
+        }
     }
 
     #[test]
-    fn other_users_keys_need_the_manage_capability_on_the_keys_account() {
+    fn other_users_keys_need_the_manage_capability_and_no_more_access_than_the_viewers() {
+        let colleague = access(&[(10, &[DASHBOARDS])]);
         let plain = access(&[(10, &[DASHBOARDS, READ_INGEST_KEYS, MANAGE_INGEST_KEYS])]);
-        assert!(!may_see(VIEWER, &plain, &user_key(OTHER, 10)));
-        assert_eq!(check_manage(VIEWER, &plain, &user_key(OTHER, 10)), Err(KeyRefusal::KeyNotFound));
+        assert_eq!(decide(&plain, action(KeyOp::Read, &user_key(OTHER, 10), Some(&colleague))), not_found());
+        assert_eq!(decide(&plain, action(KeyOp::Delete, &user_key(OTHER, 10), Some(&colleague))), not_found());
 
-        let manager = access(&[(10, &[MANAGE_OTHER_USERS_KEYS]), (11, &[DASHBOARDS])]);
-        assert!(may_see(VIEWER, &manager, &user_key(OTHER, 10)));
-        assert_eq!(check_manage(VIEWER, &manager, &user_key(OTHER, 10)), Ok(()));
-        assert!(!may_see(VIEWER, &manager, &user_key(OTHER, 11)));
+        let manager = access(&[(10, &[DASHBOARDS, MANAGE_OTHER_USERS_KEYS]), (11, &[DASHBOARDS])]);
+        assert_eq!(decide(&manager, action(KeyOp::Read, &user_key(OTHER, 10), Some(&colleague))), Ok(()));
+        assert_eq!(decide(&manager, action(KeyOp::Delete, &user_key(OTHER, 10), Some(&colleague))), Ok(()));
+        assert_eq!(decide(&manager, action(KeyOp::Read, &user_key(OTHER, 11), Some(&colleague))), not_found());
+
+        // The owner can do something the manager cannot: their keys are out of reach.
+        let superior = access(&[(10, &[DASHBOARDS, MANAGE_OTHER_USERS_KEYS, MANAGE_INGEST_KEYS])]);
+        for op in [KeyOp::Read, KeyOp::Update, KeyOp::Delete] {
+            assert_eq!(decide(&manager, action(op, &user_key(OTHER, 10), Some(&superior))), not_found());
+        }
+        assert_eq!(
+            decide(&manager, action(KeyOp::Create, &user_key(OTHER, 10), Some(&superior))),
+            Err(Denied::Escalation)
+        );
+        // Access on another account counts too.
+        let elsewhere = access(&[(10, &[DASHBOARDS]), (12, &[DASHBOARDS])]);
+        assert_eq!(decide(&manager, action(KeyOp::Update, &user_key(OTHER, 10), Some(&elsewhere))), not_found());
     }
 
     #[test]
     fn ingest_keys_are_read_with_either_capability_and_managed_with_manage_only() {
         let reader = access(&[(10, &[READ_INGEST_KEYS])]);
-        assert!(may_see(VIEWER, &reader, &license_key(10)));
-        assert_eq!(check_manage(VIEWER, &reader, &license_key(10)), Err(KeyRefusal::IngestKeys(10)));
-        assert_eq!(check_create_ingest_key(&reader, 10), Err(KeyRefusal::IngestKeys(10)));
+        assert_eq!(decide(&reader, action(KeyOp::Read, &license_key(10), None)), Ok(()));
+        assert_eq!(
+            decide(&reader, action(KeyOp::Update, &license_key(10), None)),
+            Err(Denied::Key(KeyRefusal::IngestKeys(10)))
+        );
+        assert_eq!(
+            decide(&reader, action(KeyOp::Create, &license_key(10), None)),
+            Err(Denied::Key(KeyRefusal::IngestKeys(10)))
+        );
 
         let manager = access(&[(10, &[MANAGE_INGEST_KEYS])]);
-        assert!(may_see(VIEWER, &manager, &license_key(10)));
-        assert_eq!(check_manage(VIEWER, &manager, &license_key(10)), Ok(()));
-        assert_eq!(check_create_ingest_key(&manager, 10), Ok(()));
-
-        assert!(!may_see(VIEWER, &manager, &license_key(11)));
-        assert_eq!(check_manage(VIEWER, &manager, &license_key(11)), Err(KeyRefusal::KeyNotFound));
-        assert_eq!(check_create_ingest_key(&manager, 11), Err(KeyRefusal::IngestKeys(11)));
+        assert_eq!(decide(&manager, action(KeyOp::Read, &license_key(10), None)), Ok(()));
+        assert_eq!(decide(&manager, action(KeyOp::Delete, &license_key(10), None)), Ok(()));
+        assert_eq!(decide(&manager, action(KeyOp::Create, &license_key(10), None)), Ok(()));
+        assert_eq!(decide(&manager, action(KeyOp::Delete, &license_key(11), None)), not_found());
+        assert_eq!(
+            decide(&manager, action(KeyOp::Create, &license_key(11), None)),
+            Err(Denied::Key(KeyRefusal::IngestKeys(11)))
+        );
     }
 
     #[test]
     fn own_user_keys_need_access_to_the_account() {
         let a = access(&[(10, &[DASHBOARDS])]);
-        assert_eq!(check_create_user_key(VIEWER, &a, 10, VIEWER, None), Ok(()));
-        assert_eq!(check_create_user_key(VIEWER, &a, 11, VIEWER, None), Err(KeyRefusal::NoAccountAccess(11)));
+        assert_eq!(decide(&a, action(KeyOp::Create, &user_key(VIEWER, 10), None)), Ok(()));
+        assert_eq!(
+            decide(&a, action(KeyOp::Create, &user_key(VIEWER, 11), None)),
+            Err(Denied::Key(KeyRefusal::NoAccountAccess(11)))
+        );
     }
 
     #[test]
     fn keys_for_others_need_the_capability_then_a_colleague_with_access() {
         let plain = access(&[(10, &[DASHBOARDS])]);
         let colleague = access(&[(10, &[DASHBOARDS])]);
+        let refused = Err(Denied::Key(KeyRefusal::OtherUsersKeys(10)));
         // Without the capability the owner is not looked at: unknown and known owners look alike.
-        assert_eq!(
-            check_create_user_key(VIEWER, &plain, 10, OTHER, Some(&colleague)),
-            Err(KeyRefusal::OtherUsersKeys(10))
-        );
-        assert_eq!(check_create_user_key(VIEWER, &plain, 10, OTHER, None), Err(KeyRefusal::OtherUsersKeys(10)));
+        assert_eq!(decide(&plain, action(KeyOp::Create, &user_key(OTHER, 10), Some(&colleague))), refused);
+        assert_eq!(decide(&plain, action(KeyOp::Create, &user_key(OTHER, 10), None)), refused);
 
-        let manager = access(&[(10, &[MANAGE_OTHER_USERS_KEYS])]);
-        assert_eq!(check_create_user_key(VIEWER, &manager, 10, OTHER, Some(&colleague)), Ok(()));
-        assert_eq!(check_create_user_key(VIEWER, &manager, 10, OTHER, None), Err(KeyRefusal::UserNotFound(OTHER)));
+        let manager = access(&[(10, &[DASHBOARDS, MANAGE_OTHER_USERS_KEYS]), (11, &[DASHBOARDS])]);
+        assert_eq!(decide(&manager, action(KeyOp::Create, &user_key(OTHER, 10), Some(&colleague))), Ok(()));
+        assert_eq!(
+            decide(&manager, action(KeyOp::Create, &user_key(OTHER, 10), None)),
+            Err(Denied::Key(KeyRefusal::UserNotFound(OTHER)))
+        );
         let elsewhere = access(&[(11, &[DASHBOARDS])]);
         assert_eq!(
-            check_create_user_key(VIEWER, &manager, 10, OTHER, Some(&elsewhere)),
-            Err(KeyRefusal::UserLacksAccess { user: OTHER, account: 10 })
+            decide(&manager, action(KeyOp::Create, &user_key(OTHER, 10), Some(&elsewhere))),
+            Err(Denied::Key(KeyRefusal::UserLacksAccess { user: OTHER, account: 10 }))
         );
         assert_eq!(
-            check_create_user_key(VIEWER, &manager, 11, OTHER, Some(&elsewhere)),
-            Err(KeyRefusal::OtherUsersKeys(11))
+            decide(&manager, action(KeyOp::Create, &user_key(OTHER, 11), Some(&elsewhere))),
+            Err(Denied::Key(KeyRefusal::OtherUsersKeys(11)))
         );
     }
 
@@ -304,12 +307,13 @@ mod tests {
     }
 
     #[test]
-    fn visibility_is_may_see_for_every_key() {
+    fn visibility_lists_every_key_the_viewer_may_see() {
         let a = access(&[
             (10, &[MANAGE_OTHER_USERS_KEYS, READ_INGEST_KEYS]),
             (11, &[MANAGE_INGEST_KEYS]),
             (12, &[DASHBOARDS]),
         ]);
+        let nobody = EffectiveAccess::default();
         let v = visibility(VIEWER, &a);
         assert_eq!(v.own_user, VIEWER);
         assert_eq!(v.user_keys_on, BTreeSet::from([10]));
@@ -320,7 +324,8 @@ mod tests {
                     KeyKind::User(owner) => owner == v.own_user || v.user_keys_on.contains(&account),
                     KeyKind::Ingest(_) => v.ingest_keys_on.contains(&account),
                 };
-                assert_eq!(listed, may_see(VIEWER, &a, &key), "{key:?}");
+                let seen = decide(&a, action(KeyOp::Read, &key, Some(&nobody))).is_ok();
+                assert_eq!(listed, seen, "{key:?}");
             }
         }
     }

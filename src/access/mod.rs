@@ -20,6 +20,7 @@
 
 pub mod api_keys;
 pub mod caps;
+pub mod decision;
 pub mod edition;
 pub mod synthetics;
 
@@ -164,29 +165,44 @@ impl EffectiveAccess {
         !self.accounts.is_empty() || !self.organization.is_empty()
     }
 
-    /// Whether this access satisfies `need`.
-    pub fn allows(&self, need: &Need) -> bool {
-        match *need {
-            Need::Authenticated => true,
-            Need::AccountAccess(account) => self.has_account_access(account),
-            Need::AccountCapability(account, cap) => self.has_account_capability(account, cap),
-            Need::OrganizationCapability(cap) => self.has_organization_capability(cap),
-            Need::AnyOrganizationCapability(caps) => caps.iter().any(|c| self.has_organization_capability(*c)),
-        }
+    /// Whether everything this access allows, `other` allows too: every capability on every
+    /// account, and every organization capability. The test of "no escalation by delegation".
+    pub fn within(&self, other: &EffectiveAccess) -> bool {
+        self.organization.is_subset(&other.organization)
+            && self
+                .accounts
+                .iter()
+                .all(|(account, caps)| other.accounts.get(account).is_some_and(|theirs| caps.is_subset(theirs)))
     }
-}
 
-/// What a field or an operation requires of the viewer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Need {
-    /// Any signed-in user of the organization (their own user and organization).
-    Authenticated,
-    /// Any capability on the account.
-    AccountAccess(AccountId),
-    AccountCapability(AccountId, CapabilityId),
-    OrganizationCapability(CapabilityId),
-    /// At least one of these organization capabilities (a manage capability implies its read).
-    AnyOrganizationCapability(&'static [CapabilityId]),
+    /// Access of exactly these capabilities (for access carried by a grant or a role).
+    pub fn of(accounts: BTreeMap<AccountId, CapabilitySet>, organization: CapabilitySet) -> Self {
+        let mut access = EffectiveAccess { accounts, organization };
+        access.accounts.retain(|_, caps| !caps.is_empty());
+        access
+    }
+
+    /// Everything `other` allows, added to this access.
+    pub fn extend(&mut self, other: &EffectiveAccess) {
+        for (account, caps) in &other.accounts {
+            self.accounts.entry(*account).or_default().extend(caps.iter().copied());
+        }
+        self.organization.extend(other.organization.iter().copied());
+    }
+
+    /// What this access allows that `before` did not.
+    pub fn gained_since(&self, before: &EffectiveAccess) -> EffectiveAccess {
+        let accounts = self
+            .accounts
+            .iter()
+            .map(|(account, caps)| {
+                let old = before.accounts.get(account);
+                (*account, caps.iter().filter(|c| old.is_none_or(|o| !o.contains(c))).copied().collect())
+            })
+            .collect();
+        let organization = self.organization.difference(&before.organization).copied().collect();
+        EffectiveAccess::of(accounts, organization)
+    }
 }
 
 /// Computes a user's effective capabilities. Grants whose role is unknown, or whose scope does not

@@ -1,3 +1,4 @@
+use super::decision::{self, Action, Actor, Principal};
 use super::*;
 
 // A small catalog: account capabilities 1-6 (4, 5 Full-Stack Observability; 6 hidden), organization
@@ -168,8 +169,8 @@ fn organization_scoped_only_users_cannot_access_any_account() {
     let a = access(UserType::Full, &[on_org(DOMAIN_MANAGER)]);
     assert_eq!(a.accounts().count(), 0);
     assert_eq!(a.organization_capabilities(), &set(&[USERS_READ, USERS_MANAGE]));
-    assert!(a.allows(&Need::OrganizationCapability(USERS_MANAGE)));
-    assert!(!a.allows(&Need::AccountAccess(10)));
+    assert!(a.has_organization_capability(USERS_MANAGE));
+    assert!(!allows(&a, Action::SeeAccount(10)));
 }
 
 #[test]
@@ -203,16 +204,40 @@ fn deactivated_users_have_no_access() {
 }
 
 #[test]
-fn needs_are_checked_against_the_right_scope() {
+fn account_actions_are_decided_against_the_right_account() {
     let a = access(UserType::Full, &[on_account(READ_ONLY, 10), on_org(DOMAIN_MANAGER)]);
-    assert!(a.allows(&Need::Authenticated));
-    assert!(a.allows(&Need::AccountAccess(10)));
-    assert!(a.allows(&Need::AccountCapability(10, APM_READ)));
-    assert!(!a.allows(&Need::AccountCapability(10, APM_MODIFY)));
-    assert!(!a.allows(&Need::AccountCapability(11, APM_READ)));
-    assert!(a.allows(&Need::AnyOrganizationCapability(&[999, USERS_READ])));
-    assert!(!a.allows(&Need::AnyOrganizationCapability(&[999])));
-    assert!(!access(UserType::Full, &[]).allows(&Need::AccountAccess(10)));
+    assert!(allows(&a, Action::SignedIn));
+    assert!(allows(&a, Action::SeeAccount(10)));
+    assert!(allows(&a, Action::UseCapability(10, APM_READ)));
+    assert!(!allows(&a, Action::UseCapability(10, APM_MODIFY)));
+    assert!(!allows(&a, Action::UseCapability(11, APM_READ)));
+    assert!(!allows(&access(UserType::Full, &[]), Action::SeeAccount(10)));
+}
+
+/// Decides `action` for a user with `access`.
+fn allows(access: &EffectiveAccess, action: Action<'_>) -> bool {
+    let principal = Principal {
+        actor: Actor { user_id: 1, organization_id: "org".to_owned() },
+        access: std::sync::Arc::new(access.clone()),
+        catalog: std::sync::Arc::new(catalog()),
+    };
+    decision::allows(&principal, action)
+}
+
+#[test]
+fn within_compares_every_account_and_the_organization() {
+    let reader = access(UserType::Full, &[on_account(READ_ONLY, 10)]);
+    let admin = access(UserType::Full, &[on_account(APA, 10), on_org(DOMAIN_MANAGER)]);
+    assert!(reader.within(&admin));
+    assert!(!admin.within(&reader));
+    assert!(EffectiveAccess::default().within(&reader));
+    let elsewhere = access(UserType::Full, &[on_account(READ_ONLY, 11)]);
+    assert!(!elsewhere.within(&admin));
+    let mut both = reader.clone();
+    both.extend(&elsewhere);
+    assert_eq!(both.accounts().collect::<Vec<_>>(), vec![10, 11]);
+    assert_eq!(both.gained_since(&reader), elsewhere);
+    assert!(reader.gained_since(&admin).within(&EffectiveAccess::default()));
 }
 
 #[test]

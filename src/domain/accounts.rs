@@ -15,7 +15,8 @@ use sea_orm::{
 use serde_json::{Value, json};
 
 use super::audit::{self, Audit};
-use super::{Caller, directory, lookup, validate};
+use super::{confirm, directory, lookup, validate};
+use crate::access::decision::{Allowed, ManageAccounts};
 use crate::access::edition;
 use crate::error::{AppError, AppResult};
 
@@ -93,7 +94,12 @@ async fn check_parent(db: &impl ConnectionTrait, organization_id: &str, parent_i
 }
 
 /// Creates an active account in the caller's organization.
-pub async fn create(db: &DatabaseConnection, caller: &Caller, input: NewAccount) -> AppResult<account::Model> {
+pub async fn create(
+    db: &DatabaseConnection,
+    proof: &Allowed<ManageAccounts>,
+    input: NewAccount,
+) -> AppResult<account::Model> {
+    let caller = proof.actor();
     let name = validate::name("Name", &input.name)?;
     let region_code = region_code(input.region_code.as_deref())?;
     let target = input.organization_id.as_deref().map(str::trim).filter(|id| !id.is_empty());
@@ -102,6 +108,7 @@ pub async fn create(db: &DatabaseConnection, caller: &Caller, input: NewAccount)
     }
 
     super::in_transaction(db, async |txn| {
+        confirm(txn, proof).await?;
         // Locked: concurrent creations are counted one after the other.
         let organization = lookup::organization_for_update(txn, &caller.organization_id).await?;
         edition::check_new_account(organization.edition, active_accounts(txn, &organization.id).await?)?;
@@ -128,9 +135,16 @@ pub async fn create(db: &DatabaseConnection, caller: &Caller, input: NewAccount)
 
 /// Renames an active account of the caller's organization. Renaming to the current name changes
 /// nothing and records nothing.
-pub async fn rename(db: &DatabaseConnection, caller: &Caller, id: i32, name: &str) -> AppResult<account::Model> {
+pub async fn rename(
+    db: &DatabaseConnection,
+    proof: &Allowed<ManageAccounts>,
+    id: i32,
+    name: &str,
+) -> AppResult<account::Model> {
+    let caller = proof.actor();
     let name = validate::name("Name", name)?;
     super::in_transaction(db, async |txn| {
+        confirm(txn, proof).await?;
         let before = lookup::account_for_update(txn, &caller.organization_id, id).await?;
         if before.status == AccountStatus::Canceled {
             return Err(AppError::bad_input(format!("Account {id} is canceled and cannot be renamed")));
@@ -153,8 +167,10 @@ pub async fn rename(db: &DatabaseConnection, caller: &Caller, id: i32, name: &st
 
 /// Cancels an active account of the caller's organization. The primary account, and a parent of
 /// active child accounts, cannot be canceled; nor can an account twice.
-pub async fn cancel(db: &DatabaseConnection, caller: &Caller, id: i32) -> AppResult<account::Model> {
+pub async fn cancel(db: &DatabaseConnection, proof: &Allowed<ManageAccounts>, id: i32) -> AppResult<account::Model> {
+    let caller = proof.actor();
     super::in_transaction(db, async |txn| {
+        confirm(txn, proof).await?;
         // The organization first, then the account: the order `create` locks in too.
         let organization = lookup::organization_for_update(txn, &caller.organization_id).await?;
         let before = lookup::account_for_update(txn, &organization.id, id).await?;

@@ -7,6 +7,7 @@
 //! [`KEY_NOT_FOUND`](crate::access::api_keys::KEY_NOT_FOUND), like an unknown id.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use entity::enums::{IngestType, KeyType};
 use entity::{account, api_key};
@@ -18,9 +19,10 @@ use serde_json::{Value, json};
 
 use super::audit::{self, Audit};
 use super::user_management::{Page, page};
-use super::{Caller, access_facts, lookup, validate};
+use super::{Actor, delegation, lookup, validate};
+use crate::access::EffectiveAccess;
 use crate::access::api_keys::{self as rules, KeyFacts, KeyKind, KeyRefusal, KeyVisibility};
-use crate::access::{Catalog, EffectiveAccess};
+use crate::access::decision::{self, Allowed, IngestKeyChange, KeyOp, Principal, UserKeyChange};
 use crate::auth::keys::{ApiKeySecret, new_key_id};
 use crate::error::{AppError, AppResult};
 
@@ -31,13 +33,6 @@ const TARGET: &str = "api_key";
 const DEFAULT_USER_KEY_NAME: &str = "User key";
 const DEFAULT_LICENSE_KEY_NAME: &str = "License key";
 const DEFAULT_BROWSER_KEY_NAME: &str = "Browser key";
-
-/// Who changes keys: the caller, and their effective access as loaded for the request.
-#[derive(Debug, Clone, Copy)]
-pub struct KeyViewer<'a> {
-    pub caller: &'a Caller,
-    pub access: &'a EffectiveAccess,
-}
 
 /// A user key to create: for `user_id` on `account_id`.
 #[derive(Debug, Clone)]
@@ -110,6 +105,28 @@ pub async fn find(db: &impl ConnectionTrait, key_type: KeyType, id: &str) -> Res
     api_key::Entity::find_by_id(normalized_id(id)).filter(api_key::Column::KeyType.eq(key_type)).one(db).await
 }
 
+/// The users other than `except` who have user keys on any of `accounts`.
+pub async fn key_owners_on(
+    db: &impl ConnectionTrait,
+    accounts: &BTreeSet<i32>,
+    except: i64,
+) -> Result<Vec<i64>, DbErr> {
+    if accounts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let owners: Vec<Option<i64>> = api_key::Entity::find()
+        .select_only()
+        .column(api_key::Column::UserId)
+        .distinct()
+        .filter(api_key::Column::KeyType.eq(KeyType::User))
+        .filter(api_key::Column::AccountId.is_in(accounts.iter().copied()))
+        .filter(api_key::Column::UserId.ne(except))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(owners.into_iter().flatten().collect())
+}
+
 /// One page of the keys `visible` lets the viewer see that match `search`, in id order, after the
 /// key id `after`.
 pub async fn search(
@@ -122,9 +139,11 @@ pub async fn search(
     let mut kinds = Condition::any();
     if search.types.contains(&KeyType::User) {
         let mut user_keys = Condition::all().add(api_key::Column::KeyType.eq(KeyType::User)).add(
-            Condition::any()
-                .add(api_key::Column::UserId.eq(visible.own_user))
-                .add(api_key::Column::AccountId.is_in(visible.user_keys_on.iter().copied())),
+            Condition::any().add(api_key::Column::UserId.eq(visible.own_user)).add(
+                Condition::all()
+                    .add(api_key::Column::AccountId.is_in(visible.user_keys_on.iter().copied()))
+                    .add(api_key::Column::UserId.is_not_in(visible.hidden_owners.iter().copied())),
+            ),
         );
         if let Some(users) = &search.user_ids {
             user_keys = user_keys.add(api_key::Column::UserId.is_in(users.iter().copied()));
@@ -151,9 +170,22 @@ pub async fn search(
     page(db, select, after, 0, limit).await
 }
 
-/// Stores a user key for `user_id` on `account_id`; the caller holds the plaintext. No checks:
-/// for the bootstrap and for [`create_user_key`].
-pub async fn insert_user_key(
+/// Stores the user key `proof` allows creating; the caller holds the plaintext.
+async fn insert_user_key(
+    db: &impl ConnectionTrait,
+    proof: &Allowed<UserKeyChange>,
+    name: &str,
+    notes: &str,
+    secret: &ApiKeySecret,
+) -> AppResult<api_key::Model> {
+    let UserKeyChange { op: KeyOp::Create, account, owner, .. } = *proof.what() else {
+        return Err(super::wrong_proof("a user key"));
+    };
+    Ok(insert(db, KeyKind::User(owner), account, name, notes, secret).await?)
+}
+
+/// Stores the bootstrap admin's first user key: the system acts, before anyone can.
+pub(super) async fn insert_bootstrap_key(
     db: &impl ConnectionTrait,
     user_id: i64,
     account_id: i32,
@@ -214,49 +246,59 @@ fn notes_or_empty(notes: Option<&str>) -> AppResult<String> {
     notes.map_or_else(|| Ok(String::new()), |n| validate::notes("Notes", n))
 }
 
-/// The effective access of `user_id` if they are a user of `organization_id`, else `None`.
+/// The current access of `user_id` if they are a user of the actor's organization, else `None`.
 async fn colleague_access(
     db: &impl ConnectionTrait,
-    catalog: &Catalog,
-    organization_id: &str,
+    principal: &Principal,
     user_id: i64,
-) -> AppResult<Option<EffectiveAccess>> {
-    match lookup::users(db, organization_id, &[user_id]).await {
+) -> AppResult<Option<Arc<EffectiveAccess>>> {
+    match lookup::users(db, &principal.actor.organization_id, &[user_id]).await {
         Ok(_) => {}
         Err(AppError::NotFound(_)) => return Ok(None),
         Err(other) => return Err(other),
     }
-    let mut found = access_facts::effective_access(db, catalog, &[user_id]).await?;
-    Ok(Some(found.remove(&user_id).unwrap_or_default()))
+    let mut found = delegation::access_of(db, principal, &[user_id]).await?;
+    Ok(Some(Arc::new(found.remove(&user_id).unwrap_or_default())))
+}
+
+/// The actor with their access as it is now, inside the transaction.
+async fn current(db: &impl ConnectionTrait, principal: &Principal) -> AppResult<Principal> {
+    let id = principal.actor.user_id;
+    let access = delegation::access_of(db, principal, &[id]).await?.remove(&id).unwrap_or_default();
+    Ok(Principal { access: Arc::new(access), ..principal.clone() })
+}
+
+/// Decides `op` on a user key of `owner` on `account` with the facts as they are inside the
+/// transaction: the actor's access and the owner's.
+async fn decide_user_key(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    op: KeyOp,
+    account: i32,
+    owner: i64,
+) -> AppResult<Allowed<UserKeyChange>> {
+    let principal = current(db, principal).await?;
+    let owner_access =
+        if owner == principal.actor.user_id { None } else { colleague_access(db, &principal, owner).await? };
+    Ok(decision::decide(&principal, UserKeyChange { op, account, owner, owner_access })?)
 }
 
 /// Creates a user key for `input.user_id` on `input.account_id`: for oneself on an account one
-/// can access; for a colleague who can access it, with "Manage user keys of other users" there.
+/// can access; for a colleague who can access it, and can do nothing the actor cannot, with
+/// "Manage user keys of other users" there.
 pub async fn create_user_key(
     db: &DatabaseConnection,
-    catalog: &Catalog,
-    viewer: KeyViewer<'_>,
+    principal: &Principal,
     input: &NewUserKey,
 ) -> AppResult<CreatedKey> {
     let name = name_or(input.name.as_deref(), DEFAULT_USER_KEY_NAME)?;
     let notes = notes_or_empty(input.notes.as_deref())?;
-    let caller = viewer.caller;
     super::in_transaction(db, async |txn| {
-        let owner_access = if input.user_id == caller.user_id {
-            None
-        } else {
-            colleague_access(txn, catalog, &caller.organization_id, input.user_id).await?
-        };
-        rules::check_create_user_key(
-            caller.user_id,
-            viewer.access,
-            input.account_id,
-            input.user_id,
-            owner_access.as_ref(),
-        )?;
+        let proof = decide_user_key(txn, principal, KeyOp::Create, input.account_id, input.user_id).await?;
         let secret = ApiKeySecret::generate_user_key();
-        let key = insert(txn, KeyKind::User(input.user_id), input.account_id, &name, &notes, &secret).await?;
-        audit::record(txn, Audit::changed(caller, "create", TARGET, &key.id, None, Some(snapshot(&key)))).await?;
+        let key = insert_user_key(txn, &proof, &name, &notes, &secret).await?;
+        audit::record(txn, Audit::changed(proof.actor(), "create", TARGET, &key.id, None, Some(snapshot(&key))))
+            .await?;
         Ok(CreatedKey { key, secret })
     })
     .await
@@ -266,7 +308,7 @@ pub async fn create_user_key(
 /// limit of keys of that type per account. The account is locked while its keys are counted.
 pub async fn create_ingest_key(
     db: &DatabaseConnection,
-    viewer: KeyViewer<'_>,
+    principal: &Principal,
     input: &NewIngestKey,
 ) -> AppResult<CreatedKey> {
     let (default_name, generate): (_, fn() -> ApiKeySecret) = match input.ingest_type {
@@ -275,9 +317,10 @@ pub async fn create_ingest_key(
     };
     let name = name_or(input.name.as_deref(), default_name)?;
     let notes = notes_or_empty(input.notes.as_deref())?;
-    rules::check_create_ingest_key(viewer.access, input.account_id)?;
-    let caller = viewer.caller;
     super::in_transaction(db, async |txn| {
+        let principal = current(txn, principal).await?;
+        let proof = decision::decide(&principal, IngestKeyChange { op: KeyOp::Create, account: input.account_id })?;
+        let caller = proof.actor();
         account::Entity::find_by_id(input.account_id)
             .lock_exclusive()
             .one(txn)
@@ -298,29 +341,37 @@ pub async fn create_ingest_key(
     .await
 }
 
-/// The key `id` of `key_type`, locked, if the viewer may change it: "not found" when it does not
-/// exist or they may not see it, "forbidden" when they may see it only.
+/// The key `id` of `key_type`, locked, if the actor may do `op` with it: "not found" when it does
+/// not exist or they may not see it, "forbidden" when they may see it only.
 async fn manageable(
     db: &impl ConnectionTrait,
-    viewer: KeyViewer<'_>,
+    principal: &Principal,
+    op: KeyOp,
     key_type: KeyType,
     id: &str,
-) -> AppResult<api_key::Model> {
+) -> AppResult<(Actor, api_key::Model)> {
     let key = api_key::Entity::find_by_id(normalized_id(id))
         .filter(api_key::Column::KeyType.eq(key_type))
         .lock_exclusive()
         .one(db)
         .await?
         .ok_or(KeyRefusal::KeyNotFound)?;
-    let facts = facts(&key).ok_or(KeyRefusal::KeyNotFound)?;
-    rules::check_manage(viewer.caller.user_id, viewer.access, &facts)?;
-    Ok(key)
+    let actor = match facts(&key).ok_or(KeyRefusal::KeyNotFound)? {
+        KeyFacts { kind: KeyKind::User(owner), account } => {
+            decide_user_key(db, principal, op, account, owner).await?.actor().clone()
+        }
+        KeyFacts { kind: KeyKind::Ingest(_), account } => {
+            let principal = current(db, principal).await?;
+            decision::decide(&principal, IngestKeyChange { op, account })?.actor().clone()
+        }
+    };
+    Ok((actor, key))
 }
 
 /// Renames a key or changes its notes.
 pub async fn update_key(
     db: &DatabaseConnection,
-    viewer: KeyViewer<'_>,
+    principal: &Principal,
     key_type: KeyType,
     id: &str,
     changes: &KeyChanges,
@@ -328,7 +379,7 @@ pub async fn update_key(
     let name = changes.name.as_deref().map(|n| validate::name("Name", n)).transpose()?;
     let notes = changes.notes.as_deref().map(|n| validate::notes("Notes", n)).transpose()?;
     super::in_transaction(db, async |txn| {
-        let before = manageable(txn, viewer, key_type, id).await?;
+        let (caller, before) = manageable(txn, principal, KeyOp::Update, key_type, id).await?;
         let mut model: api_key::ActiveModel = before.clone().into();
         if let Some(name) = &name {
             model.name = Set(name.clone());
@@ -343,14 +394,7 @@ pub async fn update_key(
         if after != before {
             audit::record(
                 txn,
-                Audit::changed(
-                    viewer.caller,
-                    "update",
-                    TARGET,
-                    &after.id,
-                    Some(snapshot(&before)),
-                    Some(snapshot(&after)),
-                ),
+                Audit::changed(&caller, "update", TARGET, &after.id, Some(snapshot(&before)), Some(snapshot(&after))),
             )
             .await?;
         }
@@ -359,19 +403,40 @@ pub async fn update_key(
     .await
 }
 
-/// Deletes a key; a deleted user key stops authenticating at once.
+/// Deletes a key; a deleted user key stops authenticating at once. Nobody but the organization's
+/// last active manager may delete that manager's last user key (the organization's way in).
 pub async fn delete_key(
     db: &DatabaseConnection,
-    viewer: KeyViewer<'_>,
+    principal: &Principal,
     key_type: KeyType,
     id: &str,
 ) -> AppResult<api_key::Model> {
     super::in_transaction(db, async |txn| {
-        let key = manageable(txn, viewer, key_type, id).await?;
+        let (caller, key) = manageable(txn, principal, KeyOp::Delete, key_type, id).await?;
+        if let Some(owner) = key.user_id.filter(|owner| *owner != caller.user_id) {
+            check_way_in_kept(txn, &caller.organization_id, owner).await?;
+        }
         api_key::Entity::delete_by_id(key.id.clone()).exec(txn).await?;
-        audit::record(txn, Audit::changed(viewer.caller, "delete", TARGET, &key.id, Some(snapshot(&key)), None))
-            .await?;
+        audit::record(txn, Audit::changed(&caller, "delete", TARGET, &key.id, Some(snapshot(&key)), None)).await?;
         Ok(key)
     })
     .await
+}
+
+/// The message of a refused deletion of the last organization manager's last key.
+pub const LAST_WAY_IN: &str =
+    "This is the last user key of the organization's last organization manager; only they can delete it";
+
+/// Refuses to take away `owner`'s last user key when they are the organization's last active
+/// manager.
+async fn check_way_in_kept(db: &impl ConnectionTrait, organization_id: &str, owner: i64) -> AppResult<()> {
+    if delegation::organization_managers(db, organization_id).await? != [owner] {
+        return Ok(());
+    }
+    let keys = api_key::Entity::find()
+        .filter(api_key::Column::UserId.eq(owner))
+        .filter(api_key::Column::KeyType.eq(KeyType::User))
+        .count(db)
+        .await?;
+    if keys <= 1 { Err(AppError::bad_input(LAST_WAY_IN)) } else { Ok(()) }
 }

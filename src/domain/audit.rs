@@ -41,7 +41,7 @@ impl<'a> Audit<'a> {
     /// A change of `target_type` `target_id`: action `<target_type>.<verb>`, with the state before
     /// and after (`None` for a deletion's after).
     pub fn changed(
-        caller: &'a super::Caller,
+        caller: &'a super::Actor,
         verb: &str,
         target_type: &'a str,
         target_id: impl ToString,

@@ -11,10 +11,11 @@ use sea_orm::{
 use serde_json::json;
 
 use super::audit::{self, Audit};
-use super::{Caller, lookup, validate};
+use super::{confirm, lookup, validate};
 use crate::access::caps::roles::{
     ALL_PRODUCT_ADMIN, AUTHENTICATION_DOMAIN_MANAGER, BILLING_USER, ORGANIZATION_MANAGER,
 };
+use crate::access::decision::{Allowed, ManageAuthenticationDomains};
 use crate::error::{AppError, AppResult};
 
 pub const DEFAULT_ADMIN_GROUP: &str = "Admin";
@@ -153,16 +154,18 @@ pub async fn create_with_default_groups(
 /// primary account. SCIM provisioning needs SAML single sign-on.
 pub async fn create(
     db: &DatabaseConnection,
-    caller: &Caller,
+    proof: &Allowed<ManageAuthenticationDomains>,
     name: &str,
     authentication_type: AuthenticationType,
     provisioning_type: ProvisioningType,
 ) -> AppResult<authentication_domain::Model> {
+    let caller = proof.actor();
     let name = validate::name("Name", name)?;
     if provisioning_type == ProvisioningType::Scim && authentication_type != AuthenticationType::Saml {
         return Err(AppError::bad_input("SCIM provisioning requires SAML single sign-on"));
     }
     super::in_transaction(db, async |txn| {
+        confirm(txn, proof).await?;
         lookup::organization_for_update(txn, &caller.organization_id).await?;
         let taken = authentication_domain::Entity::find()
             .filter(authentication_domain::Column::OrganizationId.eq(&caller.organization_id))
@@ -192,8 +195,14 @@ pub async fn create(
 
 /// `authenticationDomainDelete`: only an empty domain (no users) that is not the organization's
 /// last one; its groups and their grants go with it.
-pub async fn delete(db: &DatabaseConnection, caller: &Caller, id: &str) -> AppResult<authentication_domain::Model> {
+pub async fn delete(
+    db: &DatabaseConnection,
+    proof: &Allowed<ManageAuthenticationDomains>,
+    id: &str,
+) -> AppResult<authentication_domain::Model> {
+    let caller = proof.actor();
     super::in_transaction(db, async |txn| {
+        confirm(txn, proof).await?;
         let domain = lookup::domain(txn, &caller.organization_id, id).await?;
         let users = user::Entity::find().filter(user::Column::AuthenticationDomainId.eq(&domain.id)).count(txn).await?;
         if users > 0 {

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use entity::enums::Scope;
-use entity::{access_grant, account, role};
+use entity::{access_grant, account, role, role_capability};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
     QueryOrder, Set,
@@ -16,8 +16,9 @@ use sea_orm::{
 use serde_json::json;
 
 use super::audit::{self, Audit};
-use super::{Caller, lookup};
-use crate::access::{self, GrantTarget, edition};
+use super::{Actor, confirm, delegation, lookup};
+use crate::access::decision::{self, Action, Allowed, ManageGrants};
+use crate::access::{self, CapabilitySet, EffectiveAccess, GrantTarget, edition};
 use crate::error::{AppError, AppResult};
 
 /// NerdGraph's text for a role id that names no role the organization can use.
@@ -97,10 +98,12 @@ pub struct GrantOutcome {
 }
 
 /// Grants or revokes `requested` for group `group_id`, all or nothing. Granting what the group
-/// already holds, or revoking what it does not hold, changes nothing.
+/// already holds, or revoking what it does not hold, changes nothing. Only a role whose every
+/// capability the actor holds on the target can be granted or revoked, and the organization keeps
+/// an active manager.
 pub async fn change_grants(
     db: &DatabaseConnection,
-    caller: &Caller,
+    proof: &Allowed<ManageGrants>,
     change: GrantChange,
     group_id: &str,
     requested: &[RequestedGrant],
@@ -114,7 +117,9 @@ pub async fn change_grants(
     }) {
         return Err(AppError::bad_input(format!("{kind} access grants are not supported")));
     }
+    let caller = proof.actor();
     super::in_transaction(db, async |txn| {
+        let principal = confirm(txn, proof).await?;
         let (group, _) = lookup::group(txn, &caller.organization_id, group_id).await?;
         let organization = lookup::organization_for_update(txn, &caller.organization_id).await?;
         if change == GrantChange::Grant {
@@ -131,17 +136,37 @@ pub async fn change_grants(
                 _ => GrantTarget::Organization,
             };
             access::check_grant_scope(role.scope, target)?;
+            let carried = carried_by(txn, &role, target).await?;
+            decision::check(&principal, Action::Carry(&carried))?;
             let done = match change {
                 GrantChange::Grant => grant(txn, caller, &group.id, &role, target).await?,
                 GrantChange::Revoke => revoke(txn, caller, &group.id, &role, target).await?,
             };
             changed.extend(done);
         }
+        if change == GrantChange::Revoke {
+            delegation::ensure_organization_manager(txn, &caller.organization_id).await?;
+        }
         let roles_after =
             granted_roles_of_groups(txn, std::slice::from_ref(&group.id)).await?.remove(&group.id).unwrap_or_default();
         Ok(GrantOutcome { changed, roles_after })
     })
     .await
+}
+
+/// The access a grant of `role` on `target` gives a full platform user.
+async fn carried_by(db: &impl ConnectionTrait, role: &role::Model, target: GrantTarget) -> AppResult<EffectiveAccess> {
+    let capabilities: CapabilitySet = role_capability::Entity::find()
+        .filter(role_capability::Column::RoleId.eq(role.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|rc| rc.capability_id)
+        .collect();
+    Ok(match target {
+        GrantTarget::Account(account) => EffectiveAccess::of([(account, capabilities)].into(), CapabilitySet::new()),
+        GrantTarget::Organization => EffectiveAccess::of(Default::default(), capabilities),
+    })
 }
 
 /// A role the organization may grant: a standard role or one of its own custom roles.
@@ -159,7 +184,7 @@ async fn account_of(db: &impl ConnectionTrait, organization_id: &str, id: i32) -
         .ok_or_else(lookup::not_found)
 }
 
-fn target_columns(caller: &Caller, target: GrantTarget) -> (Option<i32>, Option<String>) {
+fn target_columns(caller: &Actor, target: GrantTarget) -> (Option<i32>, Option<String>) {
     match target {
         GrantTarget::Account(id) => (Some(id), None),
         GrantTarget::Organization => (None, Some(caller.organization_id.clone())),
@@ -195,7 +220,7 @@ fn grant_snapshot(grant: &access_grant::Model) -> serde_json::Value {
 
 async fn grant(
     db: &impl ConnectionTrait,
-    caller: &Caller,
+    caller: &Actor,
     group_id: &str,
     role: &role::Model,
     target: GrantTarget,
@@ -224,7 +249,7 @@ async fn grant(
 
 async fn revoke(
     db: &impl ConnectionTrait,
-    caller: &Caller,
+    caller: &Actor,
     group_id: &str,
     role: &role::Model,
     target: GrantTarget,

@@ -151,7 +151,7 @@ pub async fn bootstrap(db: &DatabaseConnection, spec: BootstrapSpec) -> AppResul
 
         let key_generated = spec.key.is_none();
         let key = spec.key.unwrap_or_else(ApiKeySecret::generate_user_key);
-        let stored = api_keys::insert_user_key(txn, admin.id, primary.id, "Bootstrap key", "", &key).await?;
+        let stored = api_keys::insert_bootstrap_key(txn, admin.id, primary.id, "Bootstrap key", "", &key).await?;
         audit::record(
             txn,
             Audit::created(

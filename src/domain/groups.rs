@@ -13,7 +13,8 @@ use serde_json::{Value, json};
 
 use super::audit::{self, Audit};
 use super::authentication_domains::DEFAULT_USER_GROUP;
-use super::{Caller, lookup, validate};
+use super::{confirm, delegation, lookup, validate};
+use crate::access::decision::{Allowed, ManageGroups};
 use crate::access::edition;
 use crate::error::{AppError, AppResult, on_unique_violation};
 
@@ -53,12 +54,14 @@ async fn name_in_use(db: &impl ConnectionTrait, domain_id: &str, name: &str, exc
 
 pub async fn create(
     db: &DatabaseConnection,
-    caller: &Caller,
+    proof: &Allowed<ManageGroups>,
     domain_id: &str,
     display_name: &str,
 ) -> AppResult<group::Model> {
+    let caller = proof.actor();
     let display_name = validate::name("Display name", display_name)?;
     super::in_transaction(db, async |txn| {
+        confirm(txn, proof).await?;
         let domain = lookup::domain(txn, &caller.organization_id, domain_id).await?;
         let organization = lookup::organization_for_update(txn, &caller.organization_id).await?;
         edition::check_custom_group(organization.edition)?;
@@ -83,9 +86,16 @@ pub async fn create(
     .await
 }
 
-pub async fn rename(db: &DatabaseConnection, caller: &Caller, id: &str, display_name: &str) -> AppResult<group::Model> {
+pub async fn rename(
+    db: &DatabaseConnection,
+    proof: &Allowed<ManageGroups>,
+    id: &str,
+    display_name: &str,
+) -> AppResult<group::Model> {
+    let caller = proof.actor();
     let display_name = validate::name("Display name", display_name)?;
     super::in_transaction(db, async |txn| {
+        confirm(txn, proof).await?;
         let (before, domain) = lookup::group(txn, &caller.organization_id, id).await?;
         lookup::require_manual(&domain, SCIM_GROUPS)?;
         if before.display_name == display_name {
@@ -110,20 +120,38 @@ pub async fn rename(db: &DatabaseConnection, caller: &Caller, id: &str, display_
     .await
 }
 
-/// Deletes a group with its memberships and grants. Default groups stay.
-pub async fn delete(db: &DatabaseConnection, caller: &Caller, id: &str) -> AppResult<group::Model> {
+/// Deletes a group with its memberships and grants. Default groups stay; the access its members
+/// lose must be access the actor holds, and the organization keeps an active manager.
+pub async fn delete(db: &DatabaseConnection, proof: &Allowed<ManageGroups>, id: &str) -> AppResult<group::Model> {
+    let caller = proof.actor();
     super::in_transaction(db, async |txn| {
+        let principal = confirm(txn, proof).await?;
         let (group, domain) = lookup::group(txn, &caller.organization_id, id).await?;
         lookup::require_manual(&domain, SCIM_GROUPS)?;
         if group.is_default {
             return Err(AppError::bad_input("Default groups cannot be deleted"));
         }
+        let members = members_of(txn, &group.id).await?;
+        let before = delegation::access_of(txn, &principal, &members).await?;
         // Memberships and grants go with the group (ON DELETE CASCADE).
         group::Entity::delete_by_id(group.id.clone()).exec(txn).await?;
+        delegation::check_changes(txn, &principal, &before).await?;
+        delegation::ensure_organization_manager(txn, &caller.organization_id).await?;
         audit::record(txn, Audit::changed(caller, "delete", "group", &group.id, Some(snapshot(&group)), None)).await?;
         Ok(group)
     })
     .await
+}
+
+/// The users in a group.
+async fn members_of(db: &impl ConnectionTrait, group_id: &str) -> AppResult<Vec<i64>> {
+    Ok(group_membership::Entity::find()
+        .filter(group_membership::Column::GroupId.eq(group_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| m.user_id)
+        .collect())
 }
 
 /// Which way a membership change goes.
@@ -147,10 +175,11 @@ fn distinct_ids(field: &str, ids: &[String], max: usize) -> AppResult<Vec<String
 }
 
 /// Adds or removes every user of `user_ids` to or from every group of `group_ids`; returns the
-/// groups. Adding a member twice and removing a non-member change nothing.
+/// groups. Adding a member twice and removing a non-member change nothing. The access the users
+/// gain or lose must be access the actor holds, and the organization keeps an active manager.
 pub async fn change_members(
     db: &DatabaseConnection,
-    caller: &Caller,
+    proof: &Allowed<ManageGroups>,
     change: MembershipChange,
     group_ids: &[String],
     user_ids: &[String],
@@ -161,10 +190,13 @@ pub async fn change_members(
         .map(|id| lookup::user_id(id))
         .collect::<AppResult<Vec<i64>>>()?;
 
+    let caller = proof.actor();
     super::in_transaction(db, async |txn| {
+        let principal = confirm(txn, proof).await?;
         let groups = lookup::groups(txn, &caller.organization_id, &group_ids).await?;
         let users = lookup::users(txn, &caller.organization_id, &user_ids).await?;
         check_same_domain(&groups, &users)?;
+        let before = delegation::access_of(txn, &principal, &user_ids).await?;
         let edition = lookup::organization_for_update(txn, &caller.organization_id).await?.edition;
         if change == MembershipChange::Add {
             for (group, _) in &groups {
@@ -205,6 +237,10 @@ pub async fn change_members(
                 Audit::changed(caller, verb, "group", &group.id, None, Some(json!({ "userIds": user_ids }))),
             )
             .await?;
+        }
+        delegation::check_changes(txn, &principal, &before).await?;
+        if change == MembershipChange::Remove {
+            delegation::ensure_organization_manager(txn, &caller.organization_id).await?;
         }
         Ok(groups.into_iter().map(|(g, _)| g).collect())
     })

@@ -2,9 +2,14 @@
 //! writes, and records an audit event in the same transaction. GraphQL, SCIM and the CLI all call
 //! these; nothing here knows about GraphQL.
 
-use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
+use std::sync::Arc;
 
-use crate::error::AppResult;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, TransactionTrait};
+
+use crate::access::CapabilityId;
+use crate::access::decision::{Allowed, Decidable, Principal, UseCapability};
+
+use crate::error::{AppError, AppResult};
 
 pub mod access_facts;
 pub mod accounts;
@@ -15,6 +20,7 @@ pub mod authorization;
 pub mod bootstrap;
 pub mod catalog;
 pub mod customer_administration;
+pub mod delegation;
 pub mod directory;
 pub mod groups;
 pub mod lookup;
@@ -26,11 +32,18 @@ pub mod users;
 pub mod validate;
 
 /// Who asks for a change: the acting user and their organization. Every change is confined to
-/// the caller's organization; ids of other organizations are "not found".
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Caller {
-    pub user_id: i64,
-    pub organization_id: String,
+/// the actor's organization; ids of other organizations are "not found".
+pub use crate::access::decision::Actor;
+
+/// Decides `proof`'s action again inside a transaction, with the actor's access as it is now
+/// (a grant revoked since the request began counts). Returns the actor with that access, for the
+/// delegation checks that follow.
+pub async fn confirm<T: Decidable + Clone>(db: &impl ConnectionTrait, proof: &Allowed<T>) -> AppResult<Principal> {
+    let principal = proof.principal();
+    let user_id = principal.actor.user_id;
+    let access = access_facts::effective_access(db, &principal.catalog, &[user_id]).await?.remove(&user_id);
+    let fresh = proof.reconfirm(Arc::new(access.unwrap_or_default()))?;
+    Ok(fresh.principal().clone())
 }
 
 /// Runs `body` in one transaction: commits when it succeeds and rolls back, before returning,
@@ -54,6 +67,23 @@ pub async fn in_transaction<T>(
             Err(err)
         }
     }
+}
+
+/// The account a proof of an account capability is for, when it proves `capability` there.
+pub fn account_proved(proof: &Allowed<UseCapability>, capability: CapabilityId) -> AppResult<i32> {
+    let UseCapability(account, proved) = *proof.what();
+    if proved == capability {
+        Ok(account)
+    } else {
+        Err(AppError::Internal(format!(
+            "a proof of capability {proved} was handed to a change that needs {capability}"
+        )))
+    }
+}
+
+/// The error of a change handed a proof of some other change (a programming error).
+pub fn wrong_proof(what: &str) -> AppError {
+    AppError::Internal(format!("a change of {what} was handed a proof of another change"))
 }
 
 /// A new UUID for an organization, authentication domain or group.

@@ -5,7 +5,8 @@ use sea_orm::{ActiveModelTrait, DatabaseConnection, Set};
 use serde_json::json;
 
 use super::audit::{self, Audit};
-use super::{Caller, lookup, validate};
+use super::{confirm, lookup, validate};
+use crate::access::decision::{Allowed, ModifyOrganizationSettings};
 use crate::error::AppResult;
 
 /// `organizationUpdate`'s input: `None` leaves a field as it is.
@@ -18,10 +19,11 @@ pub struct OrganizationChanges {
 /// caller's, or the answer is "not found". An unchanged organization records nothing.
 pub async fn update(
     db: &DatabaseConnection,
-    caller: &Caller,
+    proof: &Allowed<ModifyOrganizationSettings>,
     organization_id: Option<&str>,
     changes: OrganizationChanges,
 ) -> AppResult<organization::Model> {
+    let caller = proof.actor();
     let target = organization_id.map(str::trim).filter(|id| !id.is_empty());
     if target.is_some_and(|id| id != caller.organization_id) {
         return Err(lookup::not_found());
@@ -29,6 +31,7 @@ pub async fn update(
     let name = changes.name.as_deref().map(|n| validate::name("Name", n)).transpose()?;
 
     super::in_transaction(db, async |txn| {
+        confirm(txn, proof).await?;
         let before = lookup::organization_for_update(txn, &caller.organization_id).await?;
         let Some(name) = name.filter(|n| *n != before.name) else { return Ok(before) };
         let mut model: organization::ActiveModel = before.clone().into();

@@ -1,7 +1,7 @@
 //! Custom roles: an organization's own sets of selectable capabilities (NerdGraph's
 //! `customRole*` mutations). Standard roles are seeded and never change here.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use entity::enums::{RoleType, Scope, UserType};
 use entity::{access_grant, role, role_capability};
@@ -11,8 +11,9 @@ use sea_orm::{
 use serde_json::{Value, json};
 
 use super::audit::{self, Audit};
-use super::{Caller, lookup, validate};
-use crate::access::{self, CapabilityId, Catalog, edition};
+use super::{Actor, confirm, lookup, validate};
+use crate::access::decision::{self, Action, Allowed, ManageCustomRoles};
+use crate::access::{self, CapabilityId, Catalog, EffectiveAccess, edition};
 use crate::error::{AppError, AppResult};
 
 const NAME_TAKEN: &str = "Name has already been taken";
@@ -75,12 +76,13 @@ async fn capabilities_of(db: &impl ConnectionTrait, role_id: i32) -> AppResult<B
 pub async fn create(
     db: &DatabaseConnection,
     catalog: &Catalog,
-    caller: &Caller,
+    proof: &Allowed<ManageCustomRoles>,
     container_id: &str,
     name: &str,
     permission_ids: &[CapabilityId],
     scope: &str,
 ) -> AppResult<role::Model> {
+    let caller = proof.actor();
     let name = validate::name("Name", name)?;
     let scope = parse_scope(scope)?;
     let capabilities = capability_set(scope, permission_ids, catalog)?;
@@ -88,6 +90,7 @@ pub async fn create(
         return Err(lookup::not_found());
     }
     super::in_transaction(db, async |txn| {
+        confirm(txn, proof).await?;
         let organization = lookup::organization_for_update(txn, &caller.organization_id).await?;
         edition::check_custom_role(organization.edition)?;
         if name_in_use(txn, &caller.organization_id, &name, None).await? {
@@ -118,7 +121,7 @@ pub async fn create(
 }
 
 /// A custom role of the caller's organization; standard roles cannot be changed.
-async fn custom_role(db: &impl ConnectionTrait, caller: &Caller, id: i32) -> AppResult<role::Model> {
+async fn custom_role(db: &impl ConnectionTrait, caller: &Actor, id: i32) -> AppResult<role::Model> {
     let role = role::Entity::find_by_id(id).one(db).await?.ok_or_else(lookup::not_found)?;
     match (&role.organization_id, role.role_type) {
         (Some(org), RoleType::Custom) if *org == caller.organization_id => Ok(role),
@@ -127,20 +130,28 @@ async fn custom_role(db: &impl ConnectionTrait, caller: &Caller, id: i32) -> App
     }
 }
 
-/// `customRoleUpdate`: a new name, a new set of permissions, or both.
+/// `customRoleUpdate`: a new name, a new set of permissions, or both. Where the role is granted,
+/// the capabilities added or removed must be capabilities the actor holds there.
 pub async fn update(
     db: &DatabaseConnection,
     catalog: &Catalog,
-    caller: &Caller,
+    proof: &Allowed<ManageCustomRoles>,
     id: i32,
     name: Option<&str>,
     permission_ids: Option<&[CapabilityId]>,
 ) -> AppResult<role::Model> {
+    let caller = proof.actor();
     let name = name.map(|n| validate::name("Name", n)).transpose()?;
     super::in_transaction(db, async |txn| {
+        let principal = confirm(txn, proof).await?;
         let before = custom_role(txn, caller, id).await?;
         let before_caps = capabilities_of(txn, id).await?;
         let capabilities = permission_ids.map(|ids| capability_set(before.scope, ids, catalog)).transpose()?;
+        if let Some(capabilities) = &capabilities {
+            let moved: BTreeSet<CapabilityId> = capabilities.symmetric_difference(&before_caps).copied().collect();
+            let carried = carried_where_granted(txn, id, &moved).await?;
+            decision::check(&principal, Action::Carry(&carried))?;
+        }
         let mut model: role::ActiveModel = before.clone().into();
         if let Some(name) = &name {
             if name_in_use(txn, &caller.organization_id, name, Some(id)).await? {
@@ -171,9 +182,30 @@ pub async fn update(
     .await
 }
 
+/// The access `capabilities` amount to on every target where role `id` is granted.
+async fn carried_where_granted(
+    db: &impl ConnectionTrait,
+    id: i32,
+    capabilities: &BTreeSet<CapabilityId>,
+) -> AppResult<EffectiveAccess> {
+    let mut accounts = BTreeMap::new();
+    let mut organization = BTreeSet::new();
+    for grant in access_grant::Entity::find().filter(access_grant::Column::RoleId.eq(id)).all(db).await? {
+        match grant.account_id {
+            Some(account) => {
+                accounts.insert(account, capabilities.clone());
+            }
+            None => organization.clone_from(capabilities),
+        }
+    }
+    Ok(EffectiveAccess::of(accounts, organization))
+}
+
 /// `customRoleDelete`: refused while any group holds the role.
-pub async fn delete(db: &DatabaseConnection, caller: &Caller, id: i32) -> AppResult<role::Model> {
+pub async fn delete(db: &DatabaseConnection, proof: &Allowed<ManageCustomRoles>, id: i32) -> AppResult<role::Model> {
+    let caller = proof.actor();
     super::in_transaction(db, async |txn| {
+        confirm(txn, proof).await?;
         let role = custom_role(txn, caller, id).await?;
         let grants = access_grant::Entity::find().filter(access_grant::Column::RoleId.eq(id)).count(txn).await?;
         if grants > 0 {

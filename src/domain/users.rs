@@ -9,7 +9,8 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection
 use serde_json::{Value, json};
 
 use super::audit::{self, Audit};
-use super::{Caller, lookup, validate};
+use super::{Actor, confirm, delegation, lookup, validate};
+use crate::access::decision::{Allowed, ManageUsers};
 use crate::access::edition;
 use crate::error::{AppError, AppResult, on_unique_violation};
 
@@ -73,12 +74,14 @@ async fn check_full_user_added(db: &impl ConnectionTrait, organization_id: &str)
     Ok(())
 }
 
-pub async fn create(db: &DatabaseConnection, caller: &Caller, input: NewUser) -> AppResult<user::Model> {
+pub async fn create(db: &DatabaseConnection, proof: &Allowed<ManageUsers>, input: NewUser) -> AppResult<user::Model> {
+    let caller = proof.actor();
     let email = validate::email(&input.email)?;
     let name = validate::name("Name", &input.name)?;
     let user_type = input.user_type.unwrap_or(UserType::Basic);
 
     super::in_transaction(db, async |txn| {
+        confirm(txn, proof).await?;
         let domain = lookup::domain(txn, &caller.organization_id, &input.authentication_domain_id).await?;
         lookup::require_manual(&domain, SCIM_CREATE)?;
         if user_type == UserType::Full {
@@ -112,18 +115,24 @@ pub async fn create(db: &DatabaseConnection, caller: &Caller, input: NewUser) ->
     .await
 }
 
+/// Changes a user. The actor must be able to do everything the user can, and a new user type may
+/// give the user only access the actor holds; the organization keeps an active manager.
 pub async fn update(
     db: &DatabaseConnection,
-    caller: &Caller,
+    proof: &Allowed<ManageUsers>,
     id: &str,
     changes: UserChanges,
 ) -> AppResult<user::Model> {
+    let caller = proof.actor();
     let email = changes.email.as_deref().map(validate::email).transpose()?;
     let name = changes.name.as_deref().map(|n| validate::name("Name", n)).transpose()?;
     let time_zone = changes.time_zone.as_deref().map(validate::time_zone).transpose()?;
 
     super::in_transaction(db, async |txn| {
+        let principal = confirm(txn, proof).await?;
         let (before, domain) = lookup::user(txn, &caller.organization_id, id).await?;
+        let access_before = delegation::access_of(txn, &principal, &[before.id]).await?;
+        delegation::check_acting_on(txn, &principal, &[before.id]).await?;
         let edits_profile = email.as_ref().is_some_and(|e| *e != before.email)
             || name.as_ref().is_some_and(|n| *n != before.name)
             || time_zone.as_ref().is_some_and(|t| *t != before.time_zone);
@@ -163,6 +172,10 @@ pub async fn update(
             })
         })?;
         if after != before {
+            if after.user_type != before.user_type {
+                delegation::check_changes(txn, &principal, &access_before).await?;
+                delegation::ensure_organization_manager(txn, &caller.organization_id).await?;
+            }
             audit::record(
                 txn,
                 Audit::changed(caller, "update", "user", after.id, Some(snapshot(&before)), Some(snapshot(&after))),
@@ -178,7 +191,7 @@ pub async fn update(
 /// only in the default User group.
 async fn check_type_change(
     db: &impl ConnectionTrait,
-    caller: &Caller,
+    caller: &Actor,
     user: &user::Model,
     user_type: UserType,
 ) -> AppResult<()> {
@@ -200,10 +213,14 @@ async fn check_type_change(
     Ok(())
 }
 
-/// Deletes a user with their group memberships and API keys. A user cannot delete themselves.
-pub async fn delete(db: &DatabaseConnection, caller: &Caller, id: &str) -> AppResult<user::Model> {
+/// Deletes a user with their group memberships and API keys. A user cannot delete themselves, nor
+/// a user who can do something the actor cannot, nor the organization's last active manager.
+pub async fn delete(db: &DatabaseConnection, proof: &Allowed<ManageUsers>, id: &str) -> AppResult<user::Model> {
+    let caller = proof.actor();
     super::in_transaction(db, async |txn| {
+        let principal = confirm(txn, proof).await?;
         let (user, domain) = lookup::user(txn, &caller.organization_id, id).await?;
+        delegation::check_acting_on(txn, &principal, &[user.id]).await?;
         lookup::require_manual(&domain, SCIM_DELETE)?;
         if user.id == caller.user_id {
             return Err(AppError::bad_input("You cannot delete your own user"));
@@ -211,6 +228,7 @@ pub async fn delete(db: &DatabaseConnection, caller: &Caller, id: &str) -> AppRe
         group_membership::Entity::delete_many().filter(group_membership::Column::UserId.eq(user.id)).exec(txn).await?;
         api_key::Entity::delete_many().filter(api_key::Column::UserId.eq(user.id)).exec(txn).await?;
         user::Entity::delete_by_id(user.id).exec(txn).await?;
+        delegation::ensure_organization_manager(txn, &caller.organization_id).await?;
         audit::record(txn, Audit::changed(caller, "delete", "user", user.id, Some(snapshot(&user)), None)).await?;
         Ok(user)
     })

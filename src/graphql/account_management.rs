@@ -16,9 +16,9 @@ use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use entity::account;
 use entity::enums::AccountStatus;
 
-use super::context::{caller, changed, services};
-use super::guard::Needs;
-use crate::access::{Need, caps};
+use super::context::{changed, services};
+use super::guard::{Can, authorize};
+use crate::access::decision::{Action, ManageAccounts, OrgArea};
 use crate::domain::accounts::{self, NewAccount};
 use crate::error::AppError;
 
@@ -52,7 +52,7 @@ pub struct AccountManagementOrganizationStitchedFields {
 impl AccountManagementOrganizationStitchedFields {
     /// The organization's accounts, by id: the canceled ones for `isCanceled: true`, otherwise the
     /// active ones.
-    #[graphql(guard = "Needs(Need::AnyOrganizationCapability(caps::ACCOUNTS_READ_OR_MANAGE))")]
+    #[graphql(guard = "Can(Action::Read(OrgArea::Accounts))")]
     async fn managed_accounts(
         &self,
         ctx: &Context<'_>,
@@ -98,45 +98,44 @@ pub struct AccountManagementMutations;
 impl AccountManagementMutations {
     /// Creates an account in the caller's organization, in region `us01` (the default) or `eu01`.
     /// A STANDARD organization has a single account.
-    #[graphql(guard = "Needs(Need::OrganizationCapability(caps::MANAGE_ORGANIZATION_ACCOUNTS))")]
     async fn account_management_create_account(
         &self,
         ctx: &Context<'_>,
         managed_account: AccountManagementCreateInput,
     ) -> Result<Option<AccountManagementCreateResponse>> {
+        let proof = authorize(ctx, ManageAccounts).await?;
         let input = NewAccount {
             name: managed_account.name,
             organization_id: managed_account.organization_id.map(|id| id.0),
             region_code: managed_account.region_code,
             parent_id: managed_account.parent_id,
         };
-        let created = accounts::create(&services(ctx)?.db, &caller(ctx)?, input).await?;
+        let created = accounts::create(&services(ctx)?.db, &proof, input).await?;
         changed(ctx)?;
         Ok(Some(AccountManagementCreateResponse { managed_account: Some(created.into()) }))
     }
 
     /// Renames an active account.
-    #[graphql(guard = "Needs(Need::OrganizationCapability(caps::MANAGE_ORGANIZATION_ACCOUNTS))")]
     async fn account_management_update_account(
         &self,
         ctx: &Context<'_>,
         managed_account: AccountManagementUpdateInput,
     ) -> Result<Option<AccountManagementUpdateResponse>> {
-        let updated =
-            accounts::rename(&services(ctx)?.db, &caller(ctx)?, managed_account.id, &managed_account.name).await?;
+        let proof = authorize(ctx, ManageAccounts).await?;
+        let updated = accounts::rename(&services(ctx)?.db, &proof, managed_account.id, &managed_account.name).await?;
         changed(ctx)?;
         Ok(Some(AccountManagementUpdateResponse { managed_account: Some(updated.into()) }))
     }
 
     /// Cancels an account: it stays listed under `managedAccounts(isCanceled: true)`, and grants
     /// on it no longer give access. The primary account cannot be canceled.
-    #[graphql(guard = "Needs(Need::OrganizationCapability(caps::MANAGE_ORGANIZATION_ACCOUNTS))")]
     async fn account_management_cancel_account(
         &self,
         ctx: &Context<'_>,
         id: i32,
     ) -> Result<Option<AccountManagementManagedAccount>> {
-        let canceled = accounts::cancel(&services(ctx)?.db, &caller(ctx)?, id).await?;
+        let proof = authorize(ctx, ManageAccounts).await?;
+        let canceled = accounts::cancel(&services(ctx)?.db, &proof, id).await?;
         changed(ctx)?;
         Ok(Some(canceled.into()))
     }

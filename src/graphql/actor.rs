@@ -11,13 +11,13 @@ use super::api_access::ApiAccess;
 use super::authorization_management::AuthorizationManagement;
 use super::context::{loaders, viewer};
 use super::error::{ErrorClass, storage};
-use super::guard::{Needs, viewer_access};
+use super::guard::{Can, viewer_access};
 use super::organization::{OrganizationAccountShares, WorkflowAutomationOrganizationStitchedFields};
 use super::synthetics::SyntheticsAccountStitchedFields;
 use super::synthetics::private_locations::{self, SyntheticsPrivateLocationCollection};
 use super::synthetics::secure_credentials::{self, SyntheticsSecureCredentialCollection};
 use super::user_management::UserManagement;
-use crate::access::{Need, caps};
+use crate::access::decision::{Action, OrgArea};
 
 pub struct Actor;
 
@@ -32,14 +32,14 @@ pub enum RegionScope {
 #[Object]
 impl Actor {
     /// The account `id`, if the viewer can access it.
-    #[graphql(guard = "Needs(Need::AccountAccess(id))")]
+    #[graphql(guard = "Can(Action::SeeAccount(id))")]
     async fn account(&self, ctx: &Context<'_>, id: i32) -> Result<Option<Account>> {
         let found = loaders(ctx)?.accounts.load_one(id).await.map_err(storage)?;
         Ok(found.map(Account))
     }
 
     /// API keys: one by id, and a search of the keys the viewer may see.
-    #[graphql(guard = "Needs(Need::Authenticated)")]
+    #[graphql(guard = "Can(Action::SignedIn)")]
     async fn api_access(&self) -> Option<ApiAccess> {
         Some(ApiAccess)
     }
@@ -61,7 +61,7 @@ impl Actor {
     }
 
     /// The viewer's organization.
-    #[graphql(guard = "Needs(Need::Authenticated)")]
+    #[graphql(guard = "Can(Action::SignedIn)")]
     async fn organization(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
         let viewer = viewer(ctx)?;
         let found = loaders(ctx)?.organizations.load_one(viewer.organization_id.clone()).await.map_err(storage)?;
@@ -69,7 +69,7 @@ impl Actor {
     }
 
     /// The viewer.
-    #[graphql(guard = "Needs(Need::Authenticated)")]
+    #[graphql(guard = "Can(Action::SignedIn)")]
     async fn user(&self, ctx: &Context<'_>) -> Result<Option<User>> {
         let viewer = viewer(ctx)?;
         let found = loaders(ctx)?.users.load_one(viewer.user_id).await.map_err(storage)?;
@@ -193,7 +193,7 @@ impl Organization {
     }
 
     /// Accounts shared with or by other organizations: none in AccessGraph (an empty list).
-    #[graphql(guard = "Needs(Need::AnyOrganizationCapability(caps::ACCOUNTS_READ_OR_MANAGE))")]
+    #[graphql(guard = "Can(Action::Read(OrgArea::Accounts))")]
     async fn account_shares(
         &self,
         limiting_role_id: Option<i32>,

@@ -19,15 +19,15 @@ use async_graphql::{Context, Enum, ID, InputObject, Interface, Object, Result, S
 use entity::api_key;
 use entity::enums::{IngestType, KeyType};
 
-use super::context::{caller, changed, loaders, services, viewer};
+use super::context::{changed, loaders, services};
 use super::error::{ErrorClass, storage};
-use super::guard::{Needs, viewer_access};
+use super::guard::{Can, principal};
 use super::pagination;
 use super::scalars::EpochSeconds;
 use super::user_management::count;
-use crate::access::Need;
-use crate::access::api_keys::{self as rules, KEY_NOT_FOUND, RefusalKind};
-use crate::domain::api_keys::{self, CreatedKey, KeyChanges, KeySearch, KeyViewer, NewIngestKey, NewUserKey};
+use crate::access::api_keys::{self as rules, KEY_NOT_FOUND, KeyKind, RefusalKind};
+use crate::access::decision::{self, Action, KeyOp};
+use crate::domain::api_keys::{self, CreatedKey, KeyChanges, KeySearch, NewIngestKey, NewUserKey};
 use crate::error::AppError;
 
 /// Keys per page of `keySearch`.
@@ -586,13 +586,18 @@ impl ApiAccess {
     /// One key by id and type. An unknown id, or a key the viewer may not see, is a `NOT_FOUND`
     /// error "Key not found".
     async fn key(&self, ctx: &Context<'_>, id: ID, key_type: ApiAccessKeyType) -> Result<Option<ApiAccessKey>> {
-        let viewer = viewer(ctx)?;
-        let access = viewer_access(ctx).await?;
+        let principal = principal(ctx).await?;
         let found = api_keys::find(&services(ctx)?.db, key_type.into(), &id).await.map_err(|e| storage(Arc::new(e)))?;
-        found
-            .filter(|key| api_keys::facts(key).is_some_and(|facts| rules::may_see(viewer.user_id, &access, &facts)))
-            .map(|key| Some(ApiAccessKey::stored(key)))
-            .ok_or_else(|| ErrorClass::NotFound.error(KEY_NOT_FOUND))
+        let Some((key, facts)) = found.and_then(|key| api_keys::facts(&key).map(|facts| (key, facts))) else {
+            return Err(ErrorClass::NotFound.error(KEY_NOT_FOUND));
+        };
+        let owner_access = match facts.kind {
+            KeyKind::User(owner) => loaders(ctx)?.access.load_one(owner).await.map_err(storage)?,
+            KeyKind::Ingest(_) => None,
+        };
+        decision::check(&principal, rules::action(KeyOp::Read, &facts, owner_access.as_deref()))
+            .map_err(|_| ErrorClass::NotFound.error(KEY_NOT_FOUND))?;
+        Ok(Some(ApiAccessKey::stored(key)))
     }
 
     /// The keys the viewer may see that match `query`, 500 a page in id order: their own user
@@ -605,10 +610,23 @@ impl ApiAccess {
         query: ApiAccessKeySearchQuery,
     ) -> Result<Option<ApiAccessKeySearchResult>> {
         let after = cursor.as_deref().map(pagination::decode).transpose()?;
-        let viewer = viewer(ctx)?;
-        let visible = rules::visibility(viewer.user_id, &*viewer_access(ctx).await?);
+        let principal = principal(ctx).await?;
+        let db = &services(ctx)?.db;
+        let mut visible = rules::visibility(principal.actor.user_id, &principal.access);
+        // Other users' keys only of owners who can do nothing the viewer cannot.
+        let owners = api_keys::key_owners_on(db, &visible.user_keys_on, principal.actor.user_id)
+            .await
+            .map_err(|e| storage(Arc::new(e)))?;
+        let owner_access = loaders(ctx)?.access.load_many(owners.iter().copied()).await.map_err(storage)?;
+        visible.hidden_owners = owners
+            .into_iter()
+            .filter(|owner| {
+                let access = owner_access.get(owner).cloned().unwrap_or_default();
+                !decision::allows(&principal, Action::ActOnUser { user: *owner, access: &access })
+            })
+            .collect();
         let search = KeySearch::from(query);
-        let page = api_keys::search(&services(ctx)?.db, &visible, &search, after.as_deref(), KEYS_PAGE)
+        let page = api_keys::search(db, &visible, &search, after.as_deref(), KEYS_PAGE)
             .await
             .map_err(|e| storage(Arc::new(e)))?;
         // Prime the loaders with the whole page: one statement for every key's account and user.
@@ -664,16 +682,14 @@ impl ApiAccessMutations {
     /// type per account) and user keys (for oneself on an accessible account, or for a colleague
     /// who can access it with "Manage user keys of other users" there). The payload holds each new
     /// key with its plaintext, shown this once.
-    #[graphql(guard = "Needs(Need::Authenticated)")]
+    #[graphql(guard = "Can(Action::SignedIn)")]
     async fn api_access_create_keys(
         &self,
         ctx: &Context<'_>,
         keys: ApiAccessCreateInput,
     ) -> Result<Option<ApiAccessCreateKeyResponse>> {
         let services = services(ctx)?;
-        let caller = caller(ctx)?;
-        let access = viewer_access(ctx).await?;
-        let viewer = KeyViewer { caller: &caller, access: &access };
+        let principal = principal(ctx).await?;
         let mut outcomes = Outcomes::new();
         for input in present(keys.ingest) {
             let new = NewIngestKey {
@@ -682,7 +698,7 @@ impl ApiAccessMutations {
                 name: input.name,
                 notes: input.notes,
             };
-            let result = api_keys::create_ingest_key(&services.db, viewer, &new).await.map(ApiAccessKey::created);
+            let result = api_keys::create_ingest_key(&services.db, &principal, &new).await.map(ApiAccessKey::created);
             outcomes.record(ctx, result, KeyType::Ingest, || ElementFacts {
                 account_id: Some(input.account_id),
                 ingest_type: Some(input.ingest_type),
@@ -696,9 +712,7 @@ impl ApiAccessMutations {
                 name: input.name,
                 notes: input.notes,
             };
-            let result = api_keys::create_user_key(&services.db, &services.catalog, viewer, &new)
-                .await
-                .map(ApiAccessKey::created);
+            let result = api_keys::create_user_key(&services.db, &principal, &new).await.map(ApiAccessKey::created);
             outcomes.record(ctx, result, KeyType::User, || ElementFacts {
                 account_id: Some(input.account_id),
                 user_id: Some(input.user_id),
@@ -711,23 +725,22 @@ impl ApiAccessMutations {
 
     /// Renames keys or changes their notes: one's own user keys, other users' keys with "Manage
     /// user keys of other users", ingest keys with "Manage ingest keys", on the key's account.
-    #[graphql(guard = "Needs(Need::Authenticated)")]
+    #[graphql(guard = "Can(Action::SignedIn)")]
     async fn api_access_update_keys(
         &self,
         ctx: &Context<'_>,
         keys: ApiAccessUpdateInput,
     ) -> Result<Option<ApiAccessUpdateKeyResponse>> {
         let services = services(ctx)?;
-        let caller = caller(ctx)?;
-        let access = viewer_access(ctx).await?;
-        let viewer = KeyViewer { caller: &caller, access: &access };
+        let principal = principal(ctx).await?;
         let ingest = present(keys.ingest).map(|k| (KeyType::Ingest, k.key_id, k.name, k.notes));
         let user = present(keys.user).map(|k| (KeyType::User, k.key_id, k.name, k.notes));
         let mut outcomes = Outcomes::new();
         for (key_type, key_id, name, notes) in ingest.chain(user) {
             let changes = KeyChanges { name, notes };
-            let result =
-                api_keys::update_key(&services.db, viewer, key_type, &key_id, &changes).await.map(ApiAccessKey::stored);
+            let result = api_keys::update_key(&services.db, &principal, key_type, &key_id, &changes)
+                .await
+                .map(ApiAccessKey::stored);
             outcomes.record(ctx, result, key_type, || ElementFacts::key(&key_id));
         }
         let Outcomes { done, errors } = outcomes.finish(ctx)?;
@@ -736,21 +749,19 @@ impl ApiAccessMutations {
 
     /// Deletes keys, with the rights `apiAccessUpdateKeys` needs. A deleted user key stops
     /// authenticating at once.
-    #[graphql(guard = "Needs(Need::Authenticated)")]
+    #[graphql(guard = "Can(Action::SignedIn)")]
     async fn api_access_delete_keys(
         &self,
         ctx: &Context<'_>,
         keys: ApiAccessDeleteInput,
     ) -> Result<Option<ApiAccessDeleteKeyResponse>> {
         let services = services(ctx)?;
-        let caller = caller(ctx)?;
-        let access = viewer_access(ctx).await?;
-        let viewer = KeyViewer { caller: &caller, access: &access };
+        let principal = principal(ctx).await?;
         let ingest = present(keys.ingest_key_ids).map(|id| (KeyType::Ingest, id));
         let user = present(keys.user_key_ids).map(|id| (KeyType::User, id));
         let mut outcomes = Outcomes::new();
         for (key_type, key_id) in ingest.chain(user) {
-            let result = api_keys::delete_key(&services.db, viewer, key_type, &key_id)
+            let result = api_keys::delete_key(&services.db, &principal, key_type, &key_id)
                 .await
                 .map(|deleted| ApiAccessDeletedKey { id: Some(deleted.id) });
             outcomes.record(ctx, result, key_type, || ElementFacts::key(&key_id));

@@ -4,13 +4,13 @@
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use entity::enums::{AuthenticationType, ProvisioningType};
 
-use super::context::{caller, changed, services};
+use super::context::{changed, services};
 use super::customer_administration::organization::{
     OrganizationAuthenticationTypeEnum, OrganizationProvisioningTypeEnum,
 };
 use super::error::ErrorClass;
-use super::guard::Needs;
-use crate::access::{Need, caps};
+use super::guard::authorize;
+use crate::access::decision::ManageAuthenticationDomains;
 use crate::domain::authentication_domains;
 
 #[derive(SimpleObject)]
@@ -46,7 +46,6 @@ fn provisioning_type(value: OrganizationProvisioningTypeEnum) -> Result<Provisio
 impl AuthenticationDomainMutations {
     /// Creates an authentication domain with its default User and Admin groups (granted on the
     /// primary account). SCIM provisioning needs `SAML_SSO`. Not in NerdGraph.
-    #[graphql(guard = "Needs(Need::OrganizationCapability(caps::MANAGE_AUTHENTICATION_DOMAINS))")]
     async fn authentication_domain_create(
         &self,
         ctx: &Context<'_>,
@@ -54,23 +53,23 @@ impl AuthenticationDomainMutations {
         authentication_type: OrganizationAuthenticationTypeEnum,
         provisioning_type: OrganizationProvisioningTypeEnum,
     ) -> Result<Option<AuthenticationDomainType>> {
+        let proof = authorize(ctx, ManageAuthenticationDomains).await?;
         let (authentication, provisioning) =
             (self::authentication_type(authentication_type)?, self::provisioning_type(provisioning_type)?);
         let domain =
-            authentication_domains::create(&services(ctx)?.db, &caller(ctx)?, &name, authentication, provisioning)
-                .await?;
+            authentication_domains::create(&services(ctx)?.db, &proof, &name, authentication, provisioning).await?;
         changed(ctx)?;
         Ok(Some(AuthenticationDomainType { id: ID(domain.id) }))
     }
 
     /// Deletes an authentication domain that has no users, with its groups and their grants.
-    #[graphql(guard = "Needs(Need::OrganizationCapability(caps::MANAGE_AUTHENTICATION_DOMAINS))")]
     async fn authentication_domain_delete(
         &self,
         ctx: &Context<'_>,
         id: ID,
     ) -> Result<Option<AuthenticationDomainType>> {
-        let domain = authentication_domains::delete(&services(ctx)?.db, &caller(ctx)?, &id).await?;
+        let proof = authorize(ctx, ManageAuthenticationDomains).await?;
+        let domain = authentication_domains::delete(&services(ctx)?.db, &proof, &id).await?;
         changed(ctx)?;
         Ok(Some(AuthenticationDomainType { id: ID(domain.id) }))
     }

@@ -13,12 +13,12 @@ use entity::enums::RoleType;
 use entity::{authentication_domain, group, role};
 use sea_orm::{DatabaseConnection, DbErr};
 
-use super::context::{caller, changed, loaders, services};
+use super::context::{changed, loaders, services};
 use super::error::{ErrorClass, storage};
-use super::guard::Needs;
+use super::guard::{Can, authorize};
 use super::pagination;
 use super::user_management::{count, domains_page};
-use crate::access::{Need, caps};
+use crate::access::decision::{Action, Allowed, ManageGrants, OrgArea};
 use crate::domain::authorization::{
     self, GrantChange, GrantOutcome, GrantedRole, RequestedGrant, RequestedTarget, scope_text,
 };
@@ -47,7 +47,7 @@ pub struct AuthorizationManagement {
 #[Object(name = "AuthorizationManagementOrganizationStitchedFields")]
 impl AuthorizationManagement {
     /// The organization's authentication domains, 10 a page, with their groups and granted roles.
-    #[graphql(guard = "Needs(Need::AnyOrganizationCapability(caps::DOMAINS_READ_OR_MANAGE))")]
+    #[graphql(guard = "Can(Action::Read(OrgArea::AuthenticationDomains))")]
     async fn authentication_domains(
         &self,
         ctx: &Context<'_>,
@@ -64,7 +64,7 @@ impl AuthorizationManagement {
     }
 
     /// The standard roles and the organization's custom roles.
-    #[graphql(guard = "Needs(Need::AnyOrganizationCapability(caps::ROLES_READ_OR_MANAGE))")]
+    #[graphql(guard = "Can(Action::Read(OrgArea::Roles))")]
     async fn roles(
         &self,
         ctx: &Context<'_>,
@@ -140,7 +140,7 @@ impl AuthorizationManagementAuthenticationDomain {
     }
 
     /// The domain's groups, 500 a page.
-    #[graphql(guard = "Needs(Need::AnyOrganizationCapability(caps::GROUPS_READ_OR_MANAGE))")]
+    #[graphql(guard = "Can(Action::Read(OrgArea::Groups))")]
     async fn groups(
         &self,
         ctx: &Context<'_>,
@@ -185,7 +185,7 @@ impl AuthorizationManagementGroup {
     }
 
     /// The roles granted to the group, each on an account or on the organization.
-    #[graphql(guard = "Needs(Need::AnyOrganizationCapability(caps::GRANTS_READ_OR_MANAGE))")]
+    #[graphql(guard = "Can(Action::Read(OrgArea::Grants))")]
     async fn roles(
         &self,
         ctx: &Context<'_>,
@@ -425,9 +425,14 @@ access_payload!(AuthorizationManagementRevokeAccessPayload);
 #[derive(Default)]
 pub struct AuthorizationManagementMutations;
 
-async fn change(ctx: &Context<'_>, change: GrantChange, input: GrantInput) -> Result<GrantOutcome> {
+async fn change(
+    ctx: &Context<'_>,
+    proof: &Allowed<ManageGrants>,
+    change: GrantChange,
+    input: GrantInput,
+) -> Result<GrantOutcome> {
     let (group_id, requests) = input.into_requests()?;
-    let outcome = authorization::change_grants(&services(ctx)?.db, &caller(ctx)?, change, &group_id, &requests).await?;
+    let outcome = authorization::change_grants(&services(ctx)?.db, proof, change, &group_id, &requests).await?;
     changed(ctx)?;
     Ok(outcome)
 }
@@ -435,26 +440,26 @@ async fn change(ctx: &Context<'_>, change: GrantChange, input: GrantInput) -> Re
 #[Object]
 impl AuthorizationManagementMutations {
     /// Grants roles to a group: account roles on accounts, organization roles on the organization.
-    #[graphql(guard = "Needs(Need::OrganizationCapability(caps::MANAGE_ACCESS_GRANTS))")]
     async fn authorization_management_grant_access(
         &self,
         ctx: &Context<'_>,
         grant_access_options: Option<AuthorizationManagementGrantAccess>,
     ) -> Result<Option<AuthorizationManagementGrantAccessPayload>> {
+        let proof = authorize(ctx, ManageGrants).await?;
         let input =
             grant_access_options.ok_or_else(|| ErrorClass::BadUserInput.error("grantAccessOptions is required"))?;
-        Ok(Some(change(ctx, GrantChange::Grant, input.into()).await?.into()))
+        Ok(Some(change(ctx, &proof, GrantChange::Grant, input.into()).await?.into()))
     }
 
     /// Revokes roles from a group.
-    #[graphql(guard = "Needs(Need::OrganizationCapability(caps::MANAGE_ACCESS_GRANTS))")]
     async fn authorization_management_revoke_access(
         &self,
         ctx: &Context<'_>,
         revoke_access_options: Option<AuthorizationManagementRevokeAccess>,
     ) -> Result<Option<AuthorizationManagementRevokeAccessPayload>> {
+        let proof = authorize(ctx, ManageGrants).await?;
         let input =
             revoke_access_options.ok_or_else(|| ErrorClass::BadUserInput.error("revokeAccessOptions is required"))?;
-        Ok(Some(change(ctx, GrantChange::Revoke, input.into()).await?.into()))
+        Ok(Some(change(ctx, &proof, GrantChange::Revoke, input.into()).await?.into()))
     }
 }

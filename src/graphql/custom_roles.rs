@@ -2,10 +2,10 @@
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 
-use super::context::{caller, changed, services};
+use super::context::{changed, services};
 use super::error::ErrorClass;
-use super::guard::Needs;
-use crate::access::{Need, caps};
+use super::guard::authorize;
+use crate::access::decision::ManageCustomRoles;
 use crate::domain::roles;
 
 /// Where a custom role lives: the organization (`type` `ORGANIZATION`, or omitted).
@@ -27,7 +27,6 @@ pub struct CustomRoleMutations;
 impl CustomRoleMutations {
     /// Creates a custom role of `scope` (`ACCOUNT` or `ORGANIZATION`) from `permissionIds` (ids of
     /// `customerAdministration.permissions`; hidden capabilities cannot be chosen).
-    #[graphql(guard = "Needs(Need::OrganizationCapability(caps::MANAGE_CUSTOM_ROLES))")]
     async fn custom_role_create(
         &self,
         ctx: &Context<'_>,
@@ -36,6 +35,7 @@ impl CustomRoleMutations {
         permission_ids: Vec<i32>,
         scope: String,
     ) -> Result<Option<CustomRoleRoleMutationResult>> {
+        let proof = authorize(ctx, ManageCustomRoles).await?;
         if let Some(kind) = container.r#type.as_deref().map(str::trim).filter(|t| !t.is_empty())
             && !kind.eq_ignore_ascii_case("organization")
         {
@@ -44,22 +44,14 @@ impl CustomRoleMutations {
             );
         }
         let services = services(ctx)?;
-        let role = roles::create(
-            &services.db,
-            &services.catalog,
-            &caller(ctx)?,
-            &container.id,
-            &name,
-            &permission_ids,
-            &scope,
-        )
-        .await?;
+        let role =
+            roles::create(&services.db, &services.catalog, &proof, &container.id, &name, &permission_ids, &scope)
+                .await?;
         changed(ctx)?;
         Ok(Some(CustomRoleRoleMutationResult { id: Some(role.id) }))
     }
 
     /// Renames a custom role, replaces its permissions, or both.
-    #[graphql(guard = "Needs(Need::OrganizationCapability(caps::MANAGE_CUSTOM_ROLES))")]
     async fn custom_role_update(
         &self,
         ctx: &Context<'_>,
@@ -67,25 +59,20 @@ impl CustomRoleMutations {
         name: Option<String>,
         permission_ids: Option<Vec<Option<i32>>>,
     ) -> Result<Option<CustomRoleRoleMutationResult>> {
+        let proof = authorize(ctx, ManageCustomRoles).await?;
         let permission_ids: Option<Vec<i32>> = permission_ids.map(|ids| ids.into_iter().flatten().collect());
         let services = services(ctx)?;
-        let role = roles::update(
-            &services.db,
-            &services.catalog,
-            &caller(ctx)?,
-            id,
-            name.as_deref(),
-            permission_ids.as_deref(),
-        )
-        .await?;
+        let role =
+            roles::update(&services.db, &services.catalog, &proof, id, name.as_deref(), permission_ids.as_deref())
+                .await?;
         changed(ctx)?;
         Ok(Some(CustomRoleRoleMutationResult { id: Some(role.id) }))
     }
 
     /// Deletes a custom role that no group holds.
-    #[graphql(guard = "Needs(Need::OrganizationCapability(caps::MANAGE_CUSTOM_ROLES))")]
     async fn custom_role_delete(&self, ctx: &Context<'_>, id: i32) -> Result<Option<CustomRoleRoleMutationResult>> {
-        let role = roles::delete(&services(ctx)?.db, &caller(ctx)?, id).await?;
+        let proof = authorize(ctx, ManageCustomRoles).await?;
+        let role = roles::delete(&services(ctx)?.db, &proof, id).await?;
         changed(ctx)?;
         Ok(Some(CustomRoleRoleMutationResult { id: Some(role.id) }))
     }

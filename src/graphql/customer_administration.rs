@@ -44,9 +44,9 @@ use self::organization::{
 use super::actor::User;
 use super::context::{loaders, viewer};
 use super::error::storage;
-use super::guard::Needs;
+use super::guard::Can;
 use super::pagination;
-use crate::access::{Need, caps};
+use crate::access::decision::{Action, OrgArea};
 use crate::domain::customer_administration::SortBy;
 use crate::error::AppError;
 
@@ -60,7 +60,7 @@ impl CustomerAdministration {
     /// The organization's accounts, 500 a page. Without a status filter, active accounts only (as
     /// NerdGraph). AccessGraph shares no accounts between organizations, so the `SHARED_*` sharing
     /// modes match none.
-    #[graphql(guard = "Needs(Need::AnyOrganizationCapability(caps::ACCOUNTS_READ_OR_MANAGE))")]
+    #[graphql(guard = "Can(Action::Read(OrgArea::Accounts))")]
     async fn accounts(
         &self,
         ctx: &Context<'_>,
@@ -72,7 +72,7 @@ impl CustomerAdministration {
     }
 
     /// Accounts shared with or by other organizations: none in AccessGraph.
-    #[graphql(guard = "Needs(Need::AnyOrganizationCapability(caps::ACCOUNTS_READ_OR_MANAGE))")]
+    #[graphql(guard = "Can(Action::Read(OrgArea::Accounts))")]
     async fn account_shares(
         &self,
         cursor: Option<String>,
@@ -85,7 +85,7 @@ impl CustomerAdministration {
     }
 
     /// The organization's authentication domains, 500 a page.
-    #[graphql(guard = "Needs(Need::AnyOrganizationCapability(caps::DOMAINS_READ_OR_MANAGE))")]
+    #[graphql(guard = "Can(Action::Read(OrgArea::AuthenticationDomains))")]
     async fn authentication_domains(
         &self,
         ctx: &Context<'_>,
@@ -97,13 +97,13 @@ impl CustomerAdministration {
     }
 
     /// Consumption data of the viewer's organization's customer id (null for any other id).
-    #[graphql(guard = "Needs(Need::Authenticated)")]
+    #[graphql(guard = "Can(Action::SignedIn)")]
     async fn consumption(&self, ctx: &Context<'_>, customer_id: ID) -> Result<Option<Consumption>> {
         organization::consumption(ctx, customer_id).await
     }
 
     /// Customer contracts: none in AccessGraph.
-    #[graphql(guard = "Needs(Need::Authenticated)")]
+    #[graphql(guard = "Can(Action::SignedIn)")]
     async fn contracts(
         &self,
         cursor: Option<String>,
@@ -115,7 +115,7 @@ impl CustomerAdministration {
     }
 
     /// The access grants of the groups of the organization's authentication domains, 500 a page.
-    #[graphql(guard = "Needs(Need::AnyOrganizationCapability(caps::GRANTS_READ_OR_MANAGE))")]
+    #[graphql(guard = "Can(Action::Read(OrgArea::Grants))")]
     async fn grants(
         &self,
         ctx: &Context<'_>,
@@ -127,7 +127,7 @@ impl CustomerAdministration {
     }
 
     /// The groups of the organization's authentication domains, 500 a page.
-    #[graphql(guard = "Needs(Need::AnyOrganizationCapability(caps::GROUPS_READ_OR_MANAGE))")]
+    #[graphql(guard = "Can(Action::Read(OrgArea::Groups))")]
     async fn groups(
         &self,
         ctx: &Context<'_>,
@@ -139,13 +139,13 @@ impl CustomerAdministration {
     }
 
     /// Asynchronous jobs.
-    #[graphql(guard = "Needs(Need::Authenticated)")]
+    #[graphql(guard = "Can(Action::SignedIn)")]
     async fn jobs(&self) -> Option<CustomerAdministrationJobs> {
         Some(CustomerAdministrationJobs)
     }
 
     /// The viewer's organization (the only one they can see).
-    #[graphql(guard = "Needs(Need::AnyOrganizationCapability(caps::ORGANIZATION_READ_OR_MODIFY))")]
+    #[graphql(guard = "Can(Action::Read(OrgArea::Settings))")]
     async fn organizations(
         &self,
         ctx: &Context<'_>,
@@ -156,7 +156,7 @@ impl CustomerAdministration {
     }
 
     /// The capability catalog, 500 a page.
-    #[graphql(guard = "Needs(Need::Authenticated)")]
+    #[graphql(guard = "Can(Action::SignedIn)")]
     async fn permissions(
         &self,
         ctx: &Context<'_>,
@@ -167,7 +167,7 @@ impl CustomerAdministration {
     }
 
     /// The standard roles and the organization's custom roles, 500 a page.
-    #[graphql(guard = "Needs(Need::AnyOrganizationCapability(caps::ROLES_READ_OR_MANAGE))")]
+    #[graphql(guard = "Can(Action::Read(OrgArea::Roles))")]
     async fn roles(
         &self,
         ctx: &Context<'_>,
@@ -179,7 +179,7 @@ impl CustomerAdministration {
     }
 
     /// The viewer.
-    #[graphql(guard = "Needs(Need::Authenticated)")]
+    #[graphql(guard = "Can(Action::SignedIn)")]
     async fn user(&self, ctx: &Context<'_>) -> Result<Option<User>> {
         let found = loaders(ctx)?.users.load_one(viewer(ctx)?.user_id).await.map_err(storage)?;
         Ok(found.map(User))
@@ -187,7 +187,7 @@ impl CustomerAdministration {
 
     /// The users of one authentication domain of the organization (`authenticationDomainId.eq` is
     /// required), 500 a page.
-    #[graphql(guard = "Needs(Need::AnyOrganizationCapability(caps::USERS_READ_OR_MANAGE))")]
+    #[graphql(guard = "Can(Action::Read(OrgArea::Users))")]
     async fn users(
         &self,
         ctx: &Context<'_>,
@@ -199,7 +199,7 @@ impl CustomerAdministration {
     }
 
     /// AccessGraph's own (not NerdGraph's): the organization's audit trail, newest first, 500 a page.
-    #[graphql(guard = "Needs(Need::AnyOrganizationCapability(caps::ORGANIZATION_READ_OR_MODIFY))")]
+    #[graphql(guard = "Can(Action::Read(OrgArea::Settings))")]
     async fn audit_events(
         &self,
         ctx: &Context<'_>,

@@ -17,7 +17,7 @@ use crate::error::AppError;
 pub const INTERNAL_ERROR_MESSAGE: &str = "An internal error occurred.";
 
 /// NerdGraph's unauthorized text (organization and account operations).
-pub const NOT_AUTHORIZED_MESSAGE: &str = "You are not authorized to perform this action";
+pub use crate::access::decision::NOT_AUTHORIZED_MESSAGE;
 
 /// The closed set of `extensions.errorClass` values AccessGraph sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

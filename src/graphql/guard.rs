@@ -1,22 +1,25 @@
-//! Field guards: `#[graphql(guard = "Needs(Need::AccountAccess(id))")]`.
+//! Field guards and the proofs mutations hand to `domain/`, both decided by
+//! [`access::decision`](crate::access::decision): `#[graphql(guard = "Can(Action::Read(OrgArea::Users))")]`.
 //!
-//! A guard asks the request's batched [`AccessLoader`](super::loaders::AccessLoader) for the
-//! viewer's effective capabilities and hands the decision to `access/`. It never queries by itself.
+//! The viewer's effective access comes from the request's batched
+//! [`AccessLoader`](super::loaders::AccessLoader); nothing here decides by itself or queries.
 
 use std::sync::Arc;
 
 use async_graphql::{Context, Guard, Result};
 
-use super::context::{loaders, viewer};
-use super::error::{ErrorClass, NOT_AUTHORIZED_MESSAGE, storage};
-use crate::access::{EffectiveAccess, Need};
+use super::context::{loaders, services, viewer};
+use super::error::storage;
+use crate::access::EffectiveAccess;
+use crate::access::decision::{self, Action, Actor, Allowed, Decidable, Principal};
+use crate::error::AppError;
 
-/// Requires `Need` of the viewer.
-pub struct Needs(pub Need);
+/// Requires `Action` of the viewer.
+pub struct Can(pub Action<'static>);
 
-impl Guard for Needs {
+impl Guard for Can {
     async fn check(&self, ctx: &Context<'_>) -> Result<()> {
-        if viewer_access(ctx).await?.allows(&self.0) { Ok(()) } else { Err(denied(&self.0)) }
+        decision::check(&principal(ctx).await?, self.0).map_err(|denied| AppError::from(denied).into())
     }
 }
 
@@ -26,13 +29,23 @@ pub async fn viewer_access(ctx: &Context<'_>) -> Result<Arc<EffectiveAccess>> {
     Ok(loaders(ctx)?.access.load_one(viewer.user_id).await.map_err(storage)?.unwrap_or_default())
 }
 
-/// The error for a need the viewer does not meet.
-pub fn denied(need: &Need) -> async_graphql::Error {
-    let message = match need {
-        Need::AccountAccess(account) | Need::AccountCapability(account, _) => {
-            format!("{NOT_AUTHORIZED_MESSAGE} on account {account}")
-        }
-        _ => NOT_AUTHORIZED_MESSAGE.to_owned(),
-    };
-    ErrorClass::Forbidden.error(message)
+/// The viewer as the permission model sees them.
+pub async fn principal(ctx: &Context<'_>) -> Result<Principal> {
+    let viewer = viewer(ctx)?;
+    Ok(Principal {
+        actor: Actor { user_id: viewer.user_id, organization_id: viewer.organization_id.clone() },
+        access: viewer_access(ctx).await?,
+        catalog: services(ctx)?.catalog.clone(),
+    })
+}
+
+/// Decides `what` for the viewer: the proof `domain/` asks for, or the refusal as an error.
+pub async fn authorize<T: Decidable>(ctx: &Context<'_>, what: T) -> Result<Allowed<T>, AppError> {
+    let principal = principal(ctx).await.map_err(|e| AppError::Internal(e.message))?;
+    Ok(decision::decide(&principal, what)?)
+}
+
+/// Whether the viewer may do `action` (visibility filters).
+pub async fn can(ctx: &Context<'_>, action: Action<'_>) -> Result<bool> {
+    Ok(decision::allows(&principal(ctx).await?, action))
 }

@@ -9,11 +9,11 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use entity::organization;
 
-use super::context::{caller, changed, services};
+use super::context::{changed, services};
 use super::error::NOT_AUTHORIZED_MESSAGE;
-use super::guard::viewer_access;
+use super::guard::authorize;
 use super::scalars::SecureValue;
-use crate::access::{Need, caps};
+use crate::access::decision::ModifyOrganizationSettings;
 use crate::domain::organizations::{self, OrganizationChanges};
 use crate::error::AppError;
 
@@ -95,13 +95,13 @@ impl OrganizationMutations {
         organization: OrganizationUpdateInput,
         organization_id: Option<ID>,
     ) -> Result<Option<OrganizationUpdateResponse>> {
-        let access = viewer_access(ctx).await?;
-        if !access.allows(&Need::OrganizationCapability(caps::MODIFY_ORGANIZATION_SETTINGS)) {
-            return Ok(Some(OrganizationUpdateResponse::refused(OrganizationError::not_authorized())));
-        }
+        let proof = match authorize(ctx, ModifyOrganizationSettings).await {
+            Ok(proof) => proof,
+            Err(err) => return Ok(Some(OrganizationUpdateResponse::refused(OrganizationError::from_app(err)?))),
+        };
         let changes = OrganizationChanges { name: organization.name };
         let target = organization_id.as_ref().map(|id| id.as_str());
-        match organizations::update(&services(ctx)?.db, &caller(ctx)?, target, changes).await {
+        match organizations::update(&services(ctx)?.db, &proof, target, changes).await {
             Ok(updated) => {
                 changed(ctx)?;
                 Ok(Some(OrganizationUpdateResponse::updated(updated)))

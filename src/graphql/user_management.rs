@@ -15,9 +15,9 @@ use sea_orm::{DatabaseConnection, DbErr};
 
 use super::context::{loaders, services};
 use super::error::storage;
-use super::guard::Needs;
+use super::guard::Can;
 use super::pagination;
-use crate::access::{Need, caps};
+use crate::access::decision::{Action, OrgArea};
 use crate::domain::user_management::{self as um, GroupFilter, GroupOrder, UserFilter};
 
 const DOMAINS_PAGE: u64 = 10;
@@ -31,7 +31,7 @@ pub struct UserManagement {
 #[Object(name = "UserManagementOrganizationStitchedFields")]
 impl UserManagement {
     /// The organization's authentication domains, 10 a page.
-    #[graphql(guard = "Needs(Need::AnyOrganizationCapability(caps::DOMAINS_READ_OR_MANAGE))")]
+    #[graphql(guard = "Can(Action::Read(OrgArea::AuthenticationDomains))")]
     async fn authentication_domains(
         &self,
         ctx: &Context<'_>,
@@ -250,7 +250,7 @@ impl UserManagementAuthenticationDomain {
     }
 
     /// The domain's users, 500 a page.
-    #[graphql(guard = "Needs(Need::AnyOrganizationCapability(caps::USERS_READ_OR_MANAGE))")]
+    #[graphql(guard = "Can(Action::Read(OrgArea::Users))")]
     async fn users(
         &self,
         ctx: &Context<'_>,
@@ -278,7 +278,7 @@ impl UserManagementAuthenticationDomain {
     }
 
     /// The domain's groups, 500 a page.
-    #[graphql(guard = "Needs(Need::AnyOrganizationCapability(caps::GROUPS_READ_OR_MANAGE))")]
+    #[graphql(guard = "Can(Action::Read(OrgArea::Groups))")]
     async fn groups(
         &self,
         ctx: &Context<'_>,
@@ -417,7 +417,7 @@ impl UserManagementUser {
     }
 
     /// The user's groups (one page holds them all).
-    #[graphql(guard = "Needs(Need::AnyOrganizationCapability(caps::GROUPS_READ_OR_MANAGE))")]
+    #[graphql(guard = "Can(Action::Read(OrgArea::Groups))")]
     async fn groups(
         &self,
         ctx: &Context<'_>,
@@ -466,7 +466,7 @@ impl UserManagementGroup {
     }
 
     /// The group's members (one page holds them all).
-    #[graphql(guard = "Needs(Need::AnyOrganizationCapability(caps::USERS_READ_OR_MANAGE))")]
+    #[graphql(guard = "Can(Action::Read(OrgArea::Users))")]
     async fn users(
         &self,
         ctx: &Context<'_>,

@@ -9,11 +9,11 @@ use std::sync::Arc;
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use entity::enums::UserType;
 
-use super::context::{caller, changed, services};
+use super::context::{changed, services};
 use super::error::ErrorClass;
-use super::guard::Needs;
+use super::guard::authorize;
 use super::user_management::{UserManagementGroup, UserManagementUser, UserManagementUserType};
-use crate::access::{Need, caps};
+use crate::access::decision::{ManageGroups, ManageUsers};
 use crate::domain::groups::{self, MembershipChange};
 use crate::domain::users::{self, NewUser, UserChanges};
 
@@ -149,19 +149,19 @@ fn ids(ids: Vec<ID>) -> Vec<String> {
 #[Object]
 impl UserManagementMutations {
     /// Creates a user in a manually provisioned authentication domain (basic unless `userType` says otherwise).
-    #[graphql(guard = "Needs(Need::OrganizationCapability(caps::MANAGE_USERS))")]
     async fn user_management_create_user(
         &self,
         ctx: &Context<'_>,
         create_user_options: UserManagementCreateUser,
     ) -> Result<Option<UserManagementCreateUserPayload>> {
+        let proof = authorize(ctx, ManageUsers).await?;
         let input = NewUser {
             authentication_domain_id: create_user_options.authentication_domain_id.0,
             email: create_user_options.email,
             name: create_user_options.name,
             user_type: create_user_options.user_type.map(Into::into),
         };
-        let user = users::create(&services(ctx)?.db, &caller(ctx)?, input).await?;
+        let user = users::create(&services(ctx)?.db, &proof, input).await?;
         changed(ctx)?;
         Ok(Some(UserManagementCreateUserPayload {
             created_user: Some(UserManagementCreatedUser {
@@ -175,31 +175,31 @@ impl UserManagementMutations {
     }
 
     /// Changes a user's email, name, time zone or user type.
-    #[graphql(guard = "Needs(Need::OrganizationCapability(caps::MANAGE_USERS))")]
     async fn user_management_update_user(
         &self,
         ctx: &Context<'_>,
         update_user_options: UserManagementUpdateUser,
     ) -> Result<Option<UserManagementUpdateUserPayload>> {
+        let proof = authorize(ctx, ManageUsers).await?;
         let changes = UserChanges {
             email: update_user_options.email,
             name: update_user_options.name,
             time_zone: update_user_options.time_zone,
             user_type: update_user_options.user_type.map(Into::into),
         };
-        let user = users::update(&services(ctx)?.db, &caller(ctx)?, &update_user_options.id, changes).await?;
+        let user = users::update(&services(ctx)?.db, &proof, &update_user_options.id, changes).await?;
         changed(ctx)?;
         Ok(Some(UserManagementUpdateUserPayload { user: Some(UserManagementUser(Arc::new(user))) }))
     }
 
     /// Deletes a user, their group memberships and their API keys.
-    #[graphql(guard = "Needs(Need::OrganizationCapability(caps::MANAGE_USERS))")]
     async fn user_management_delete_user(
         &self,
         ctx: &Context<'_>,
         delete_user_options: UserManagementDeleteUser,
     ) -> Result<Option<UserManagementDeleteUserPayload>> {
-        let user = users::delete(&services(ctx)?.db, &caller(ctx)?, &delete_user_options.id).await?;
+        let proof = authorize(ctx, ManageUsers).await?;
+        let user = users::delete(&services(ctx)?.db, &proof, &delete_user_options.id).await?;
         changed(ctx)?;
         Ok(Some(UserManagementDeleteUserPayload {
             deleted_user: Some(UserManagementDeletedUser { id: ID(user.id.to_string()) }),
@@ -207,57 +207,57 @@ impl UserManagementMutations {
     }
 
     /// Creates a group in an authentication domain.
-    #[graphql(guard = "Needs(Need::OrganizationCapability(caps::MANAGE_GROUPS))")]
     async fn user_management_create_group(
         &self,
         ctx: &Context<'_>,
         create_group_options: Option<UserManagementCreateGroup>,
     ) -> Result<Option<UserManagementCreateGroupPayload>> {
+        let proof = authorize(ctx, ManageGroups).await?;
         let options = required(create_group_options, "createGroupOptions")?;
         let group =
-            groups::create(&services(ctx)?.db, &caller(ctx)?, &options.authentication_domain_id, &options.display_name)
+            groups::create(&services(ctx)?.db, &proof, &options.authentication_domain_id, &options.display_name)
                 .await?;
         changed(ctx)?;
         Ok(Some(UserManagementCreateGroupPayload { group: Some(UserManagementGroup(group)) }))
     }
 
     /// Renames a group.
-    #[graphql(guard = "Needs(Need::OrganizationCapability(caps::MANAGE_GROUPS))")]
     async fn user_management_update_group(
         &self,
         ctx: &Context<'_>,
         update_group_options: Option<UserManagementUpdateGroup>,
     ) -> Result<Option<UserManagementUpdateGroupPayload>> {
+        let proof = authorize(ctx, ManageGroups).await?;
         let options = required(update_group_options, "updateGroupOptions")?;
-        let group = groups::rename(&services(ctx)?.db, &caller(ctx)?, &options.id, &options.display_name).await?;
+        let group = groups::rename(&services(ctx)?.db, &proof, &options.id, &options.display_name).await?;
         changed(ctx)?;
         Ok(Some(UserManagementUpdateGroupPayload { group: Some(UserManagementGroup(group)) }))
     }
 
     /// Deletes a group with its memberships and access grants. Default groups cannot be deleted.
-    #[graphql(guard = "Needs(Need::OrganizationCapability(caps::MANAGE_GROUPS))")]
     async fn user_management_delete_group(
         &self,
         ctx: &Context<'_>,
         group_options: Option<UserManagementDeleteGroup>,
     ) -> Result<Option<UserManagementDeleteGroupPayload>> {
+        let proof = authorize(ctx, ManageGroups).await?;
         let options = required(group_options, "groupOptions")?;
-        let group = groups::delete(&services(ctx)?.db, &caller(ctx)?, &options.id).await?;
+        let group = groups::delete(&services(ctx)?.db, &proof, &options.id).await?;
         changed(ctx)?;
         Ok(Some(UserManagementDeleteGroupPayload { group: Some(UserManagementGroup(group)) }))
     }
 
     /// Adds every user to every group (at most 10 groups and 50 users), all or nothing.
-    #[graphql(guard = "Needs(Need::OrganizationCapability(caps::MANAGE_GROUPS))")]
     async fn user_management_add_users_to_groups(
         &self,
         ctx: &Context<'_>,
         add_users_to_groups_options: Option<UserManagementUsersGroupsInput>,
     ) -> Result<Option<UserManagementAddUsersToGroupsPayload>> {
+        let proof = authorize(ctx, ManageGroups).await?;
         let options = required(add_users_to_groups_options, "addUsersToGroupsOptions")?;
         let groups = groups::change_members(
             &services(ctx)?.db,
-            &caller(ctx)?,
+            &proof,
             MembershipChange::Add,
             &ids(options.group_ids),
             &ids(options.user_ids),
@@ -270,16 +270,16 @@ impl UserManagementMutations {
     }
 
     /// Removes every user from every group (at most 10 groups and 50 users), all or nothing.
-    #[graphql(guard = "Needs(Need::OrganizationCapability(caps::MANAGE_GROUPS))")]
     async fn user_management_remove_users_from_groups(
         &self,
         ctx: &Context<'_>,
         remove_users_from_groups_options: UserManagementUsersGroupsInput,
     ) -> Result<Option<UserManagementRemoveUsersFromGroupsPayload>> {
+        let proof = authorize(ctx, ManageGroups).await?;
         let options = remove_users_from_groups_options;
         let groups = groups::change_members(
             &services(ctx)?.db,
-            &caller(ctx)?,
+            &proof,
             MembershipChange::Remove,
             &ids(options.group_ids),
             &ids(options.user_ids),

@@ -3,14 +3,15 @@
 
 #![allow(dead_code)]
 
-use accessgraph::auth::keys::ApiKeySecret;
-use accessgraph::domain::api_keys;
+use accessgraph::auth::keys::{ApiKeySecret, new_key_id};
 use chrono::Utc;
 use entity::enums::{
-    AccountStatus, AuthenticationType, Edition, EmailVerificationState, ProvisioningType, RoleType, Scope, UserType,
+    AccountStatus, AuthenticationType, Edition, EmailVerificationState, KeyType, ProvisioningType, RoleType, Scope,
+    UserType,
 };
 use entity::{
-    access_grant, account, authentication_domain, group, group_membership, organization, role, role_capability, user,
+    access_grant, account, api_key, authentication_domain, group, group_membership, organization, role,
+    role_capability, user,
 };
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
@@ -56,9 +57,21 @@ impl TestApp {
     /// A user key for `user_id` on the primary account; returns the plaintext.
     pub async fn create_key(&self, user_id: i64) -> String {
         let secret = ApiKeySecret::generate_user_key();
-        api_keys::insert_user_key(&self.db, user_id, self.primary_account_id, "test key", "", &secret)
-            .await
-            .expect("insert key");
+        api_key::ActiveModel {
+            id: Set(new_key_id()),
+            key_hash: Set(secret.hash()),
+            key_prefix: Set(secret.shown_prefix().to_owned()),
+            key_type: Set(KeyType::User),
+            ingest_type: Set(None),
+            user_id: Set(Some(user_id)),
+            account_id: Set(self.primary_account_id),
+            name: Set("test key".into()),
+            notes: Set(String::new()),
+            created_at: Set(Utc::now()),
+        }
+        .insert(&self.db)
+        .await
+        .expect("insert key");
         secret.expose().to_owned()
     }
 

@@ -31,10 +31,11 @@ use sha2::{Digest, Sha256};
 
 pub use self::checks::{PERIODS, PUBLIC_LOCATIONS};
 use super::guid::{self, GuidKind};
+use crate::access::decision::{Allowed, SyntheticsChange, SyntheticsWrite};
 use crate::access::synthetics::MonitorScope;
 use crate::domain::audit::{self, Audit};
 use crate::domain::user_management::{Page, page};
-use crate::domain::{Caller, in_transaction, new_uuid, now, validate};
+use crate::domain::{Actor, confirm, in_transaction, new_uuid, now, validate, wrong_proof};
 use crate::error::{AppError, AppResult};
 
 /// The audit trail's target type for monitors.
@@ -359,12 +360,16 @@ fn monitor_not_found(guid: &str) -> AppError {
 /// Creates a monitor of `kind` in `account_id` (an active account of the caller's organization).
 pub async fn create(
     db: &DatabaseConnection,
-    caller: &Caller,
-    account_id: i32,
+    proof: &Allowed<SyntheticsChange>,
     kind: MonitorKind,
     changes: MonitorChanges,
 ) -> AppResult<Monitor> {
+    let SyntheticsChange { account: account_id, op: SyntheticsWrite::CreateMonitor, .. } = *proof.what() else {
+        return Err(wrong_proof("a monitor"));
+    };
+    let caller = proof.actor();
     in_transaction(db, async |txn| {
+        confirm(txn, proof).await?;
         active_account(txn, caller, account_id).await?;
         let mut monitor = Monitor::blank(account_id, kind);
         apply(txn, &mut monitor, changes).await?;
@@ -384,13 +389,16 @@ pub async fn create(
 /// update mutation). An update that changes nothing records nothing.
 pub async fn update(
     db: &DatabaseConnection,
-    caller: &Caller,
-    account_id: i32,
-    guid: &str,
+    proof: &Allowed<SyntheticsChange>,
     kind: MonitorKind,
     changes: MonitorChanges,
 ) -> AppResult<Monitor> {
+    let SyntheticsChange { account: account_id, op: SyntheticsWrite::EditMonitor(guid), .. } = proof.what() else {
+        return Err(wrong_proof("a monitor"));
+    };
+    let (account_id, guid, caller) = (*account_id, guid.as_str(), proof.actor());
     in_transaction(db, async |txn| {
+        confirm(txn, proof).await?;
         active_account(txn, caller, account_id).await?;
         let before = monitor_for_update(txn, account_id, guid).await?;
         if before.kind != kind {
@@ -420,8 +428,13 @@ pub async fn update(
 
 /// Deletes the monitor `guid` of `account_id`, with the permission rules that named it; returns
 /// the deleted GUID.
-pub async fn delete(db: &DatabaseConnection, caller: &Caller, account_id: i32, guid: &str) -> AppResult<String> {
+pub async fn delete(db: &DatabaseConnection, proof: &Allowed<SyntheticsChange>) -> AppResult<String> {
+    let SyntheticsChange { account: account_id, op: SyntheticsWrite::DeleteMonitor(guid), .. } = proof.what() else {
+        return Err(wrong_proof("a monitor"));
+    };
+    let (account_id, guid, caller) = (*account_id, guid.as_str(), proof.actor());
     in_transaction(db, async |txn| {
+        confirm(txn, proof).await?;
         active_account(txn, caller, account_id).await?;
         let before = monitor_for_update(txn, account_id, guid).await?;
         synthetics_monitor::Entity::delete_by_id(before.id.clone()).exec(txn).await?;
@@ -437,7 +450,7 @@ pub async fn delete(db: &DatabaseConnection, caller: &Caller, account_id: i32, g
 }
 
 /// The account, when it is an active account of the caller's organization.
-async fn active_account(db: &impl ConnectionTrait, caller: &Caller, account_id: i32) -> AppResult<()> {
+async fn active_account(db: &impl ConnectionTrait, caller: &Actor, account_id: i32) -> AppResult<()> {
     account::Entity::find_by_id(account_id)
         .filter(account::Column::OrganizationId.eq(caller.organization_id.as_str()))
         .filter(account::Column::Status.eq(AccountStatus::Active))

@@ -18,10 +18,11 @@ use sea_orm::{
 use serde_json::json;
 
 use super::guid::{self, GuidKind};
+use crate::access::decision::{Allowed, SyntheticsChange, SyntheticsWrite};
 use crate::access::synthetics::{self as rules, Rule, Target};
 use crate::access::{Catalog, synthetics::EntityKind};
 use crate::domain::audit::{self, Audit};
-use crate::domain::{Caller, access_facts, lookup, validate};
+use crate::domain::{Actor, access_facts, confirm, lookup, validate, wrong_proof};
 use crate::error::{AppError, AppResult};
 
 /// Most users one membership change may name.
@@ -36,7 +37,7 @@ pub struct GroupDetails {
 }
 
 /// An account of the caller's organization (active or not).
-pub async fn account_of(db: &impl ConnectionTrait, caller: &Caller, id: i32) -> AppResult<account::Model> {
+pub async fn account_of(db: &impl ConnectionTrait, caller: &Actor, id: i32) -> AppResult<account::Model> {
     account::Entity::find_by_id(id)
         .filter(account::Column::OrganizationId.eq(&caller.organization_id))
         .one(db)
@@ -45,9 +46,28 @@ pub async fn account_of(db: &impl ConnectionTrait, caller: &Caller, id: i32) -> 
 }
 
 /// A permission group of an account of the caller's organization.
-pub async fn group(db: &impl ConnectionTrait, caller: &Caller, id: &str) -> AppResult<sgroup::Model> {
+pub async fn group(db: &impl ConnectionTrait, caller: &Actor, id: &str) -> AppResult<sgroup::Model> {
     let found = sgroup::Entity::find_by_id(id.trim()).one(db).await?.ok_or_else(lookup::not_found)?;
     account_of(db, caller, found.account_id).await?;
+    Ok(found)
+}
+
+/// Refuses a proof that is not of managing `account_id`'s permission system.
+fn managed(proof: &Allowed<SyntheticsChange>, account_id: i32) -> AppResult<()> {
+    match *proof.what() {
+        SyntheticsChange { account, op: SyntheticsWrite::ManagePermissions, .. } if account == account_id => Ok(()),
+        _ => Err(wrong_proof("the Synthetics permission system")),
+    }
+}
+
+/// A permission group of the account whose permission system `proof` lets the actor manage.
+async fn managed_group(
+    db: &impl ConnectionTrait,
+    proof: &Allowed<SyntheticsChange>,
+    id: &str,
+) -> AppResult<sgroup::Model> {
+    let found = group(db, proof.actor(), id).await?;
+    managed(proof, found.account_id)?;
     Ok(found)
 }
 
@@ -57,8 +77,16 @@ pub async fn enabled(db: &impl ConnectionTrait, account_id: i32) -> Result<bool,
 }
 
 /// Turns the permission system on or off for an account.
-pub async fn set_enabled(db: &DatabaseConnection, caller: &Caller, account_id: i32, on: bool) -> AppResult<bool> {
+pub async fn set_enabled(
+    db: &DatabaseConnection,
+    proof: &Allowed<SyntheticsChange>,
+    account_id: i32,
+    on: bool,
+) -> AppResult<bool> {
+    let caller = proof.actor();
     super::super::in_transaction(db, async |txn| {
+        confirm(txn, proof).await?;
+        managed(proof, account_id)?;
         account_of(txn, caller, account_id).await?;
         let before = enabled(txn, account_id).await?;
         let row = synthetics_permission_setting::ActiveModel {
@@ -110,12 +138,15 @@ const NAME_TAKEN: &str = "A permission group with this name already exists in th
 
 pub async fn create_group(
     db: &DatabaseConnection,
-    caller: &Caller,
+    proof: &Allowed<SyntheticsChange>,
     account_id: i32,
     name: &str,
 ) -> AppResult<sgroup::Model> {
+    let caller = proof.actor();
     let name = validate::name("Name", name)?;
     super::super::in_transaction(db, async |txn| {
+        confirm(txn, proof).await?;
+        managed(proof, account_id)?;
         account_of(txn, caller, account_id).await?;
         if name_in_use(txn, account_id, &name, None).await? {
             return Err(AppError::bad_input(NAME_TAKEN));
@@ -145,10 +176,17 @@ pub async fn create_group(
     .await
 }
 
-pub async fn rename_group(db: &DatabaseConnection, caller: &Caller, id: &str, name: &str) -> AppResult<sgroup::Model> {
+pub async fn rename_group(
+    db: &DatabaseConnection,
+    proof: &Allowed<SyntheticsChange>,
+    id: &str,
+    name: &str,
+) -> AppResult<sgroup::Model> {
+    let caller = proof.actor();
     let name = validate::name("Name", name)?;
     super::super::in_transaction(db, async |txn| {
-        let before = group(txn, caller, id).await?;
+        confirm(txn, proof).await?;
+        let before = managed_group(txn, proof, id).await?;
         if name_in_use(txn, before.account_id, &name, Some(&before.id)).await? {
             return Err(AppError::bad_input(NAME_TAKEN));
         }
@@ -173,9 +211,15 @@ pub async fn rename_group(db: &DatabaseConnection, caller: &Caller, id: &str, na
 }
 
 /// Deletes a group with its members and rules, at once and for good.
-pub async fn delete_group(db: &DatabaseConnection, caller: &Caller, id: &str) -> AppResult<sgroup::Model> {
+pub async fn delete_group(
+    db: &DatabaseConnection,
+    proof: &Allowed<SyntheticsChange>,
+    id: &str,
+) -> AppResult<sgroup::Model> {
+    let caller = proof.actor();
     super::super::in_transaction(db, async |txn| {
-        let found = group(txn, caller, id).await?;
+        confirm(txn, proof).await?;
+        let found = managed_group(txn, proof, id).await?;
         sgroup::Entity::delete_by_id(found.id.clone()).exec(txn).await?;
         audit::record(
             txn,
@@ -198,7 +242,7 @@ pub async fn delete_group(db: &DatabaseConnection, caller: &Caller, id: &str) ->
 async fn users_with_access(
     db: &impl ConnectionTrait,
     catalog: &Catalog,
-    caller: &Caller,
+    caller: &Actor,
     account_id: i32,
     only: Option<&[i64]>,
 ) -> AppResult<Vec<i64>> {
@@ -225,11 +269,12 @@ async fn users_with_access(
 pub async fn add_members(
     db: &DatabaseConnection,
     catalog: &Catalog,
-    caller: &Caller,
+    proof: &Allowed<SyntheticsChange>,
     id: &str,
     user_ids: &[i64],
     add_all: bool,
 ) -> AppResult<sgroup::Model> {
+    let caller = proof.actor();
     if !add_all && user_ids.is_empty() {
         return Err(AppError::bad_input("Name at least one user, or add all users"));
     }
@@ -237,7 +282,8 @@ pub async fn add_members(
         return Err(AppError::bad_input(format!("userIds must contain at most {MAX_USERS_PER_CHANGE} ids")));
     }
     super::super::in_transaction(db, async |txn| {
-        let found = group(txn, caller, id).await?;
+        confirm(txn, proof).await?;
+        let found = managed_group(txn, proof, id).await?;
         let members = if add_all {
             users_with_access(txn, catalog, caller, found.account_id, None).await?
         } else {
@@ -278,15 +324,17 @@ pub async fn add_members(
 
 pub async fn remove_members(
     db: &DatabaseConnection,
-    caller: &Caller,
+    proof: &Allowed<SyntheticsChange>,
     id: &str,
     user_ids: &[i64],
 ) -> AppResult<sgroup::Model> {
+    let caller = proof.actor();
     if user_ids.is_empty() {
         return Err(AppError::bad_input("Name at least one user"));
     }
     super::super::in_transaction(db, async |txn| {
-        let found = group(txn, caller, id).await?;
+        confirm(txn, proof).await?;
+        let found = managed_group(txn, proof, id).await?;
         member::Entity::delete_many()
             .filter(member::Column::GroupId.eq(found.id.clone()))
             .filter(member::Column::UserId.is_in(user_ids.iter().copied()))
@@ -360,12 +408,14 @@ async fn entity_target(db: &impl ConnectionTrait, account_id: i32, kind: EntityK
 /// rules of one kind exclude each other.
 pub async fn set_rule(
     db: &DatabaseConnection,
-    caller: &Caller,
+    proof: &Allowed<SyntheticsChange>,
     id: &str,
     request: RuleRequest,
 ) -> AppResult<sgroup::Model> {
+    let caller = proof.actor();
     super::super::in_transaction(db, async |txn| {
-        let found = group(txn, caller, id).await?;
+        confirm(txn, proof).await?;
+        let found = managed_group(txn, proof, id).await?;
         let target = match &request.guid {
             Some(guid) => entity_target(txn, found.account_id, request.kind, guid).await?,
             None => rule::ALL.to_owned(),
@@ -419,13 +469,15 @@ pub async fn set_rule(
 /// Removes the group's rule on a target (a no-op when it has none there).
 pub async fn remove_rule(
     db: &DatabaseConnection,
-    caller: &Caller,
+    proof: &Allowed<SyntheticsChange>,
     id: &str,
     kind: EntityKind,
     guid: Option<&str>,
 ) -> AppResult<sgroup::Model> {
+    let caller = proof.actor();
     super::super::in_transaction(db, async |txn| {
-        let found = group(txn, caller, id).await?;
+        confirm(txn, proof).await?;
+        let found = managed_group(txn, proof, id).await?;
         let target = guid.map(|g| g.trim().to_owned()).unwrap_or_else(|| rule::ALL.to_owned());
         rule::Entity::delete_many()
             .filter(rule::Column::GroupId.eq(found.id.clone()))

@@ -29,9 +29,10 @@ use sea_orm::{
 use serde_json::{Value, json};
 
 use super::guid::{self, Guid, GuidKind};
+use crate::access::decision::{Allowed, SyntheticsChange, SyntheticsWrite};
 use crate::auth::keys::sha256_hex;
 use crate::domain::audit::{self, Audit};
-use crate::domain::{Caller, in_transaction, lookup, new_uuid, now, validate};
+use crate::domain::{Actor, confirm, in_transaction, lookup, new_uuid, now, validate, wrong_proof};
 use crate::error::{AppError, AppResult, on_unique_violation};
 
 /// The answer for a GUID that names no private location the caller's organization has.
@@ -132,11 +133,19 @@ pub async fn list(db: &impl ConnectionTrait, account_id: i32) -> Result<Vec<loca
 /// the account.
 pub async fn create(
     db: &DatabaseConnection,
-    caller: &Caller,
+    proof: &Allowed<SyntheticsChange>,
     input: NewPrivateLocation,
 ) -> AppResult<CreatedPrivateLocation> {
+    let SyntheticsChange { account, op: SyntheticsWrite::CreateLocation, .. } = *proof.what() else {
+        return Err(wrong_proof("a private location"));
+    };
+    if account != input.account_id {
+        return Err(wrong_proof("a private location"));
+    }
+    let caller = proof.actor();
     let name = validate::name("Name", &input.name)?;
     in_transaction(db, async |txn| {
+        confirm(txn, proof).await?;
         let account = lookup::account_for_update(txn, &caller.organization_id, input.account_id).await?;
         let id = new_uuid();
         let key = LocationKey::generate(&account.region_code);
@@ -168,14 +177,33 @@ pub async fn create(
     .await
 }
 
-/// The location `target` names, in an account of the caller's organization, locked for the rest
-/// of the transaction on PostgreSQL; then the caller's check, asked with its GUID.
+/// What is done to one location.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LocationChange {
+    Edit,
+    Delete,
+}
+
+/// The GUID of the location a proof of `change` is for.
+fn proved_guid(proof: &Allowed<SyntheticsChange>, change: LocationChange) -> AppResult<&str> {
+    match (&proof.what().op, change) {
+        (SyntheticsWrite::EditLocation(guid), LocationChange::Edit)
+        | (SyntheticsWrite::DeleteLocation(guid), LocationChange::Delete) => Ok(guid),
+        _ => Err(wrong_proof("a private location")),
+    }
+}
+
+/// The location `proof` is for, in an account of the caller's organization, locked for the rest of
+/// the transaction on PostgreSQL.
 async fn for_change(
     db: &impl ConnectionTrait,
-    caller: &Caller,
-    target: &Guid,
-    allowed: &(impl Fn(&str) -> bool + Sync),
+    proof: &Allowed<SyntheticsChange>,
+    change: LocationChange,
 ) -> AppResult<location::Model> {
+    let proved = proved_guid(proof, change)?;
+    let target = parse_guid(proved)?;
+    let caller = proof.actor();
+    confirm(db, proof).await?;
     let accounts = Query::select()
         .column(account::Column::Id)
         .from(account::Entity)
@@ -188,17 +216,13 @@ async fn for_change(
         .one(db)
         .await?
         .ok_or_else(|| AppError::not_found(NOT_FOUND))?;
-    if allowed(&found.guid) {
-        Ok(found)
-    } else {
-        Err(AppError::forbidden("The caller's permission check refused this change of a private location"))
-    }
+    if found.guid == proved { Ok(found) } else { Err(wrong_proof("a private location")) }
 }
 
 /// Records `verb` on a location with its state before and after.
 async fn record(
     db: &impl ConnectionTrait,
-    caller: &Caller,
+    caller: &Actor,
     verb: &str,
     before: &location::Model,
     after: Option<&location::Model>,
@@ -214,13 +238,12 @@ async fn record(
 /// nothing records nothing.
 pub async fn update(
     db: &DatabaseConnection,
-    caller: &Caller,
-    target: &Guid,
+    proof: &Allowed<SyntheticsChange>,
     changes: PrivateLocationChanges,
-    allowed: impl Fn(&str) -> bool + Sync,
 ) -> AppResult<location::Model> {
+    let caller = proof.actor();
     in_transaction(db, async |txn| {
-        let before = for_change(txn, caller, target, &allowed).await?;
+        let before = for_change(txn, proof, LocationChange::Edit).await?;
         let mut model: location::ActiveModel = before.clone().into();
         if let Some(description) = changes.description.clone().filter(|d| *d != before.description) {
             model.description = Set(description);
@@ -244,14 +267,10 @@ pub async fn update(
 
 /// Deletes a location, and the permission rules that name it (rules on "all private locations"
 /// stay).
-pub async fn delete(
-    db: &DatabaseConnection,
-    caller: &Caller,
-    target: &Guid,
-    allowed: impl Fn(&str) -> bool + Sync,
-) -> AppResult<location::Model> {
+pub async fn delete(db: &DatabaseConnection, proof: &Allowed<SyntheticsChange>) -> AppResult<location::Model> {
+    let caller = proof.actor();
     in_transaction(db, async |txn| {
-        let before = for_change(txn, caller, target, &allowed).await?;
+        let before = for_change(txn, proof, LocationChange::Delete).await?;
         synthetics_permission_rule::Entity::delete_many()
             .filter(synthetics_permission_rule::Column::EntityKind.eq(SyntheticsEntityKind::PrivateLocation))
             .filter(synthetics_permission_rule::Column::Target.eq(before.guid.as_str()))
@@ -265,14 +284,10 @@ pub async fn delete(
 }
 
 /// Empties a location's job queue. An empty queue records nothing.
-pub async fn purge_queue(
-    db: &DatabaseConnection,
-    caller: &Caller,
-    target: &Guid,
-    allowed: impl Fn(&str) -> bool + Sync,
-) -> AppResult<location::Model> {
+pub async fn purge_queue(db: &DatabaseConnection, proof: &Allowed<SyntheticsChange>) -> AppResult<location::Model> {
+    let caller = proof.actor();
     in_transaction(db, async |txn| {
-        let before = for_change(txn, caller, target, &allowed).await?;
+        let before = for_change(txn, proof, LocationChange::Edit).await?;
         if before.job_queue_size == 0 {
             return Ok(before);
         }

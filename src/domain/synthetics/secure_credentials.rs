@@ -14,10 +14,12 @@ use sea_orm::{
 };
 use serde_json::{Value, json};
 
+use crate::access::caps::{DELETE_SECURE_CREDENTIALS, MODIFY_SECURE_CREDENTIALS};
+use crate::access::decision::{Allowed, UseCapability};
 use crate::auth::keys::sha256_hex;
 use crate::domain::audit::{self, Audit};
 use crate::domain::user_management::{Page, page};
-use crate::domain::{Caller, in_transaction, lookup, now};
+use crate::domain::{Actor, account_proved, confirm, in_transaction, lookup, now};
 use crate::error::{AppError, AppResult, on_unique_violation};
 
 /// NerdGraph's answer for a key that is blank, too long or has other characters than `A-Z0-9_`.
@@ -114,13 +116,19 @@ pub async fn page_of(
 /// Creates a credential in an account of the caller's organization; its key must be new there.
 pub async fn create(
     db: &DatabaseConnection,
-    caller: &Caller,
+    proof: &Allowed<UseCapability>,
     input: NewSecureCredential,
 ) -> AppResult<credential::Model> {
+    let caller = proof.actor();
+    let account_id = account_proved(proof, MODIFY_SECURE_CREDENTIALS)?;
+    if account_id != input.account_id {
+        return Err(AppError::Internal("a secure credential proof for another account".to_owned()));
+    }
     let key = key(&input.key)?.to_owned();
     let value_hash = input.value.checked_hash()?;
     in_transaction(db, async |txn| {
-        let account = lookup::account_for_update(txn, &caller.organization_id, input.account_id).await?;
+        confirm(txn, proof).await?;
+        let account = lookup::account_for_update(txn, &caller.organization_id, account_id).await?;
         let now = now();
         let created = credential::ActiveModel {
             account_id: Set(account.id),
@@ -147,7 +155,7 @@ pub async fn create(
 /// transaction on PostgreSQL.
 async fn for_change(
     db: &impl ConnectionTrait,
-    caller: &Caller,
+    caller: &Actor,
     account_id: i32,
     key: &str,
 ) -> AppResult<credential::Model> {
@@ -163,14 +171,16 @@ async fn for_change(
 /// (the value cannot be compared); one that changes nothing records nothing.
 pub async fn update(
     db: &DatabaseConnection,
-    caller: &Caller,
-    account_id: i32,
+    proof: &Allowed<UseCapability>,
     key_text: &str,
     changes: SecureCredentialChanges,
 ) -> AppResult<credential::Model> {
+    let caller = proof.actor();
+    let account_id = account_proved(proof, MODIFY_SECURE_CREDENTIALS)?;
     let key = key(key_text)?;
     let value_hash = changes.value.as_ref().map(CredentialValue::checked_hash).transpose()?;
     in_transaction(db, async |txn| {
+        confirm(txn, proof).await?;
         let before = for_change(txn, caller, account_id, key).await?;
         let mut model: credential::ActiveModel = before.clone().into();
         if let Some(description) = changes.description.clone().filter(|d| *d != before.description) {
@@ -207,12 +217,14 @@ pub async fn update(
 /// Deletes a credential.
 pub async fn delete(
     db: &DatabaseConnection,
-    caller: &Caller,
-    account_id: i32,
+    proof: &Allowed<UseCapability>,
     key_text: &str,
 ) -> AppResult<credential::Model> {
+    let caller = proof.actor();
+    let account_id = account_proved(proof, DELETE_SECURE_CREDENTIALS)?;
     let key = key(key_text)?;
     in_transaction(db, async |txn| {
+        confirm(txn, proof).await?;
         let before = for_change(txn, caller, account_id, key).await?;
         credential::Entity::delete_by_id((before.account_id, before.key.clone())).exec(txn).await?;
         audit::record(

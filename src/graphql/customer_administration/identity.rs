@@ -9,14 +9,14 @@ use entity::enums::EmailVerificationState;
 use entity::{group, user};
 
 use super::{PAGE_SIZE, db_error, eq_or_in, given, given_id, next_cursor, offset, sorts, viewers_organization};
-use crate::access::{Need, caps};
+use crate::access::decision::{Action, OrgArea};
 use crate::domain::customer_administration::{
     self as ca, GroupKey, MemberFilter, OrganizationGroupFilter, SortBy, UserKey,
 };
 use crate::domain::user_management::UserFilter;
 use crate::graphql::context::{loaders, services, viewer};
 use crate::graphql::error::{ErrorClass, storage};
-use crate::graphql::guard::{Needs, viewer_access};
+use crate::graphql::guard::{Can, can};
 use crate::graphql::user_management::{count, intersect, type_name_and_id, user_ids};
 
 // ---------------------------------------------------------------------------------------------
@@ -211,7 +211,7 @@ impl MultiTenantIdentityUser {
     }
 
     /// The user's groups (one page holds them all).
-    #[graphql(guard = "Needs(Need::AnyOrganizationCapability(caps::GROUPS_READ_OR_MANAGE))")]
+    #[graphql(guard = "Can(Action::Read(OrgArea::Groups))")]
     async fn groups(&self, ctx: &Context<'_>, cursor: Option<String>) -> Result<Option<MultiTenantIdentityUserGroups>> {
         let _ = cursor;
         let groups = loaders(ctx)?.user_groups.load_one(self.0.id).await.map_err(storage)?.unwrap_or_default();
@@ -428,7 +428,7 @@ impl MultiTenantIdentityGroup {
     }
 
     /// The group's active members (one page holds them all).
-    #[graphql(guard = "Needs(Need::AnyOrganizationCapability(caps::USERS_READ_OR_MANAGE))")]
+    #[graphql(guard = "Can(Action::Read(OrgArea::Users))")]
     async fn users(
         &self,
         ctx: &Context<'_>,
@@ -463,7 +463,7 @@ pub(super) async fn groups(
     let Some(organization_id) = viewers_organization(ctx, &filter.organization_id.eq)? else {
         return Ok(MultiTenantIdentityGroupCollection::default());
     };
-    let may_manage = viewer_access(ctx).await?.allows(&Need::OrganizationCapability(caps::MANAGE_GROUPS));
+    let may_manage = can(ctx, Action::Manage(OrgArea::Groups)).await?;
     let Some(filter) = filter.into_filter(may_manage) else {
         return Ok(MultiTenantIdentityGroupCollection::default());
     };

@@ -26,9 +26,9 @@ use sea_orm::{DatabaseConnection, DbErr};
 
 use super::context::{changed, loaders, viewer};
 use super::error::{INTERNAL_ERROR_MESSAGE, NOT_AUTHORIZED_MESSAGE, storage};
-use super::guard::viewer_access;
-use crate::access::EffectiveAccess;
-use crate::access::synthetics::SyntheticsSubject;
+use super::guard::principal;
+use crate::access::decision::{self, Action, Allowed, Principal, SyntheticsChange, SyntheticsOp, SyntheticsWrite};
+use crate::access::synthetics::{MonitorScope, SyntheticsSubject};
 use crate::domain::synthetics::{self, SyntheticsFacts};
 use crate::error::{AppError, AppResult};
 
@@ -94,36 +94,64 @@ impl Loader<(i64, i32)> for SyntheticsFactsLoader {
     }
 }
 
-/// What the viewer brings to the Synthetics permission system on one account.
+/// What the viewer brings to the Synthetics permission system on one account; every answer is
+/// [`decision`]'s.
 pub struct ViewerSynthetics {
-    access: Arc<EffectiveAccess>,
+    principal: Principal,
     facts: Arc<SyntheticsFacts>,
     account_id: i32,
 }
 
 impl ViewerSynthetics {
-    /// The permission model's view of the viewer on the account.
-    pub fn subject(&self) -> SyntheticsSubject<'_> {
-        static NONE: std::sync::LazyLock<crate::access::CapabilitySet> = std::sync::LazyLock::new(Default::default);
-        SyntheticsSubject {
-            capabilities: self.access.account_capabilities(self.account_id).unwrap_or(&NONE),
+    fn action<'a>(&'a self, op: SyntheticsOp<'a>) -> Action<'a> {
+        Action::Synthetics { account: self.account_id, op, enabled: self.facts.enabled, rules: &self.facts.rules }
+    }
+
+    /// Whether the viewer may do `op` on this account.
+    pub fn allows(&self, op: SyntheticsOp<'_>) -> bool {
+        decision::allows(&self.principal, self.action(op))
+    }
+
+    /// The proof for a change, or why not.
+    pub fn decide(&self, op: SyntheticsWrite) -> Result<Allowed<SyntheticsChange>, AppError> {
+        let change = SyntheticsChange {
+            account: self.account_id,
+            op,
             enabled: self.facts.enabled,
-            rules: &self.facts.rules,
+            rules: self.facts.rules.clone().into(),
+        };
+        Ok(decision::decide(&self.principal, change)?)
+    }
+
+    /// How a refused change of an entity of this account is answered: "not found" to those who
+    /// cannot see the account (its entities' existence is not revealed), "not authorized" to others.
+    pub fn refusal(&self) -> AppError {
+        if decision::allows(&self.principal, Action::SeeAccount(self.account_id)) {
+            AppError::forbidden(NOT_AUTHORIZED_MESSAGE)
+        } else {
+            AppError::not_found(crate::domain::synthetics::private_locations::NOT_FOUND)
         }
     }
 
-    /// Whether the viewer can access the account at all.
-    pub fn has_account_access(&self) -> bool {
-        self.access.has_account_access(self.account_id)
+    /// The monitors the viewer may View, as one query can filter them (see
+    /// `SyntheticsSubject::viewable_monitors`, which agrees with `allows(ViewMonitor)`).
+    pub fn viewable_monitors(&self) -> MonitorScope {
+        static NONE: crate::access::CapabilitySet = crate::access::CapabilitySet::new();
+        let subject = SyntheticsSubject {
+            capabilities: self.principal.access.account_capabilities(self.account_id).unwrap_or(&NONE),
+            enabled: self.facts.enabled,
+            rules: &self.facts.rules,
+        };
+        subject.viewable_monitors()
     }
 }
 
 /// The viewer's Synthetics facts on `account_id`, through the request's batched loaders.
 pub async fn subject(ctx: &Context<'_>, account_id: i32) -> Result<ViewerSynthetics> {
-    let access = viewer_access(ctx).await?;
+    let principal = principal(ctx).await?;
     let user = viewer(ctx)?.user_id;
     let facts = loaders(ctx)?.synthetics.load_one((user, account_id)).await.map_err(storage)?.unwrap_or_default();
-    Ok(ViewerSynthetics { access, facts, account_id })
+    Ok(ViewerSynthetics { principal, facts, account_id })
 }
 
 /// A change's outcome as a payload reports it. A change made forgets what the request's loaders

@@ -36,9 +36,10 @@ use self::outputs::{
 };
 pub use self::reads::SyntheticsMonitorReads;
 use super::{EntityGuid, subject};
+use crate::access::decision::SyntheticsWrite;
 use crate::domain::synthetics::monitors::{self, Monitor, MonitorChanges};
 use crate::error::AppError;
-use crate::graphql::context::{caller, changed, services};
+use crate::graphql::context::{changed, services};
 use crate::graphql::error::{ErrorClass, NOT_AUTHORIZED_MESSAGE};
 
 /// Why a monitor change was refused, as a payload error reports it.
@@ -151,13 +152,12 @@ pub struct SyntheticsMonitorDeleteMutationResult {
 
 /// Creates a monitor of `kind` in `account_id` when the viewer may create monitors there.
 async fn create(ctx: &Context<'_>, account_id: i32, kind: MonitorKind, changes: MonitorChanges) -> Result<Outcome> {
-    let viewer = subject(ctx, account_id).await?;
-    if !viewer.has_account_access() || !viewer.subject().can_create_monitor() {
+    let Ok(proof) = subject(ctx, account_id).await?.decide(SyntheticsWrite::CreateMonitor) else {
         return Ok(Err(Refusal::Unauthorized(format!(
             "{NOT_AUTHORIZED_MESSAGE}: creating monitors in account {account_id} needs Edit on all monitors"
         ))));
-    }
-    let created = monitors::create(&services(ctx)?.db, &caller(ctx)?, account_id, kind, changes).await;
+    };
+    let created = monitors::create(&services(ctx)?.db, &proof, kind, changes).await;
     finish(ctx, created)
 }
 
@@ -166,11 +166,10 @@ async fn update(ctx: &Context<'_>, guid: &EntityGuid, kind: MonitorKind, changes
     let Some((account_id, guid)) = monitors::parse_guid(&guid.0) else {
         return Ok(Err(Refusal::unknown_guid(&guid.0)));
     };
-    let viewer = subject(ctx, account_id).await?;
-    if !viewer.has_account_access() || !viewer.subject().monitor(&guid).edit {
+    let Ok(proof) = subject(ctx, account_id).await?.decide(SyntheticsWrite::EditMonitor(guid.clone())) else {
         return Ok(Err(Refusal::on_monitor(&guid)));
-    }
-    let updated = monitors::update(&services(ctx)?.db, &caller(ctx)?, account_id, &guid, kind, changes).await;
+    };
+    let updated = monitors::update(&services(ctx)?.db, &proof, kind, changes).await;
     finish(ctx, updated)
 }
 
@@ -340,11 +339,10 @@ impl SyntheticsMonitorMutations {
         let Some((account_id, guid)) = monitors::parse_guid(&guid.0) else {
             return Err(ErrorClass::NotFound.error(format!("Monitor {} not found", guid.0)));
         };
-        let viewer = subject(ctx, account_id).await?;
-        if !viewer.has_account_access() || !viewer.subject().monitor(&guid).delete {
+        let Ok(proof) = subject(ctx, account_id).await?.decide(SyntheticsWrite::DeleteMonitor(guid.clone())) else {
             return Err(ErrorClass::Forbidden.error(format!("{NOT_AUTHORIZED_MESSAGE} on monitor {guid}")));
-        }
-        let deleted = monitors::delete(&services(ctx)?.db, &caller(ctx)?, account_id, &guid).await?;
+        };
+        let deleted = monitors::delete(&services(ctx)?.db, &proof).await?;
         changed(ctx)?;
         Ok(Some(SyntheticsMonitorDeleteMutationResult { deleted_guid: Some(EntityGuid(deleted)) }))
     }

@@ -8,7 +8,7 @@ use entity::enums::SyntheticsEntityKind;
 use entity::{synthetics_permission_group as sgroup, synthetics_permission_rule as rule};
 
 use super::{EntityGuid, Problem, subject};
-use crate::domain::Caller;
+use crate::access::decision::{Allowed, SyntheticsChange, SyntheticsWrite};
 use crate::domain::synthetics::permissions::{self, GroupDetails, RuleRequest};
 use crate::error::AppError;
 use crate::graphql::context::{caller, changed, services};
@@ -162,14 +162,10 @@ pub struct SyntheticsPermissionRuleInput {
     access: SyntheticsPermissionAccess,
 }
 
-/// Refuses unless the viewer may manage the permission system of `account_id`.
-async fn require_manager(ctx: &Context<'_>, account_id: i32) -> Result<Result<(), AppError>> {
+/// The proof that the viewer may manage the permission system of `account_id`, or the refusal.
+async fn require_manager(ctx: &Context<'_>, account_id: i32) -> Result<Result<Allowed<SyntheticsChange>, AppError>> {
     let synthetics = subject(ctx, account_id).await?;
-    Ok(if synthetics.subject().can_manage_permissions() {
-        Ok(())
-    } else {
-        Err(AppError::forbidden(NOT_AUTHORIZED_MESSAGE))
-    })
+    Ok(synthetics.decide(SyntheticsWrite::ManagePermissions).map_err(|_| AppError::forbidden(NOT_AUTHORIZED_MESSAGE)))
 }
 
 /// Runs `change` on group `id` when the viewer manages its account, and answers with the group as
@@ -177,18 +173,18 @@ async fn require_manager(ctx: &Context<'_>, account_id: i32) -> Result<Result<()
 async fn on_group(
     ctx: &Context<'_>,
     id: &str,
-    change: impl AsyncFnOnce(&Caller) -> Result<sgroup::Model, AppError>,
+    change: impl AsyncFnOnce(&Allowed<SyntheticsChange>) -> Result<sgroup::Model, AppError>,
 ) -> Result<SyntheticsPermissionGroupMutationResult> {
     let db = &services(ctx)?.db;
-    let caller = caller(ctx)?;
-    let found = match permissions::group(db, &caller, id).await {
+    let found = match permissions::group(db, &caller(ctx)?, id).await {
         Ok(found) => found,
         Err(err) => return Ok(SyntheticsPermissionGroupMutationResult::failed(err)),
     };
-    if let Err(err) = require_manager(ctx, found.account_id).await? {
-        return Ok(SyntheticsPermissionGroupMutationResult::failed(err));
-    }
-    let group = match change(&caller).await {
+    let proof = match require_manager(ctx, found.account_id).await? {
+        Ok(proof) => proof,
+        Err(err) => return Ok(SyntheticsPermissionGroupMutationResult::failed(err)),
+    };
+    let group = match change(&proof).await {
         Ok(group) => group,
         Err(err) => return Ok(SyntheticsPermissionGroupMutationResult::failed(err)),
     };
@@ -238,10 +234,11 @@ impl SyntheticsPermissionMutations {
         if let Err(err) = permissions::account_of(db, &caller, account_id).await {
             return Ok(SyntheticsPermissionGroupMutationResult::failed(err));
         }
-        if let Err(err) = require_manager(ctx, account_id).await? {
-            return Ok(SyntheticsPermissionGroupMutationResult::failed(err));
-        }
-        match permissions::create_group(db, &caller, account_id, &name).await {
+        let proof = match require_manager(ctx, account_id).await? {
+            Ok(proof) => proof,
+            Err(err) => return Ok(SyntheticsPermissionGroupMutationResult::failed(err)),
+        };
+        match permissions::create_group(db, &proof, account_id, &name).await {
             Ok(group) => {
                 changed(ctx)?;
                 group_result(ctx, group).await
@@ -258,7 +255,7 @@ impl SyntheticsPermissionMutations {
         name: String,
     ) -> Result<SyntheticsPermissionGroupMutationResult> {
         let db = services(ctx)?.db.clone();
-        on_group(ctx, &id, async |caller| permissions::rename_group(&db, caller, &id, &name).await).await
+        on_group(ctx, &id, async |proof| permissions::rename_group(&db, proof, &id, &name).await).await
     }
 
     /// Deletes a permission group at once and for good: its members lose what it gave them.
@@ -274,11 +271,12 @@ impl SyntheticsPermissionMutations {
             Ok(found) => found,
             Err(err) => return Ok(SyntheticsPermissionGroupMutationResult::failed(err)),
         };
-        if let Err(err) = require_manager(ctx, found.account_id).await? {
-            return Ok(SyntheticsPermissionGroupMutationResult::failed(err));
-        }
+        let proof = match require_manager(ctx, found.account_id).await? {
+            Ok(proof) => proof,
+            Err(err) => return Ok(SyntheticsPermissionGroupMutationResult::failed(err)),
+        };
         let details = permissions::details(db, vec![found]).await.map_err(AppError::from)?;
-        match permissions::delete_group(db, &caller, &id).await {
+        match permissions::delete_group(db, &proof, &id).await {
             Ok(_) => {
                 changed(ctx)?;
                 Ok(SyntheticsPermissionGroupMutationResult {
@@ -301,8 +299,8 @@ impl SyntheticsPermissionMutations {
     ) -> Result<SyntheticsPermissionGroupMutationResult> {
         let services = services(ctx)?.clone();
         let ids: Vec<i64> = user_ids.unwrap_or_default().into_iter().map(i64::from).collect();
-        on_group(ctx, &id, async |caller| {
-            permissions::add_members(&services.db, &services.catalog, caller, &id, &ids, add_all_users.unwrap_or(false))
+        on_group(ctx, &id, async |proof| {
+            permissions::add_members(&services.db, &services.catalog, proof, &id, &ids, add_all_users.unwrap_or(false))
                 .await
         })
         .await
@@ -317,7 +315,7 @@ impl SyntheticsPermissionMutations {
     ) -> Result<SyntheticsPermissionGroupMutationResult> {
         let db = services(ctx)?.db.clone();
         let ids: Vec<i64> = user_ids.into_iter().map(i64::from).collect();
-        on_group(ctx, &id, async |caller| permissions::remove_members(&db, caller, &id, &ids).await).await
+        on_group(ctx, &id, async |proof| permissions::remove_members(&db, proof, &id, &ids).await).await
     }
 
     /// Gives a group FULL, VIEW or EDIT access to every monitor (or private location), or to one
@@ -336,7 +334,7 @@ impl SyntheticsPermissionMutations {
             SyntheticsPermissionAccess::Edit => (false, true),
         };
         let request = RuleRequest { kind: rule.entity_type.into(), guid: rule.entity_guid.map(|g| g.0), view, edit };
-        on_group(ctx, &id, async |caller| permissions::set_rule(&db, caller, &id, request).await).await
+        on_group(ctx, &id, async |proof| permissions::set_rule(&db, proof, &id, request).await).await
     }
 
     /// Removes a group's rule on every entity of a type (`entityGuid` omitted) or on one entity.
@@ -350,8 +348,8 @@ impl SyntheticsPermissionMutations {
     ) -> Result<SyntheticsPermissionGroupMutationResult> {
         let db = services(ctx)?.db.clone();
         let guid = entity_guid.map(|g| g.0);
-        on_group(ctx, &id, async |caller| {
-            permissions::remove_rule(&db, caller, &id, entity_type.into(), guid.as_deref()).await
+        on_group(ctx, &id, async |proof| {
+            permissions::remove_rule(&db, proof, &id, entity_type.into(), guid.as_deref()).await
         })
         .await
     }
@@ -365,10 +363,11 @@ async fn switch(ctx: &Context<'_>, account_id: i32, on: bool) -> Result<Syntheti
     if let Err(err) = permissions::account_of(db, &caller, account_id).await {
         return Ok(failed(err));
     }
-    if let Err(err) = require_manager(ctx, account_id).await? {
-        return Ok(failed(err));
-    }
-    match permissions::set_enabled(db, &caller, account_id, on).await {
+    let proof = match require_manager(ctx, account_id).await? {
+        Ok(proof) => proof,
+        Err(err) => return Ok(failed(err)),
+    };
+    match permissions::set_enabled(db, &proof, account_id, on).await {
         Ok(enabled) => {
             changed(ctx)?;
             Ok(SyntheticsPermissionsMutationResult { account_id, enabled: Some(enabled), errors: vec![] })

@@ -14,14 +14,15 @@ use async_graphql::{Context, Enum, Object, Result, SimpleObject};
 use entity::synthetics_private_location as location;
 
 use super::{EntityGuid, Problem, ViewerSynthetics, outcome, subject};
-use crate::access::{Need, caps};
-use crate::domain::synthetics::guid::Guid;
+use crate::access::caps;
+use crate::access::decision::{SyntheticsOp, SyntheticsWrite, UseCapability};
+use crate::domain::synthetics::guid::{self, GuidKind};
 use crate::domain::synthetics::private_locations::{
     self as domain, CreatedPrivateLocation, NewPrivateLocation, PrivateLocationChanges,
 };
-use crate::graphql::context::{caller, services};
+use crate::graphql::context::services;
 use crate::graphql::error::storage;
-use crate::graphql::guard::{denied, viewer_access};
+use crate::graphql::guard::authorize;
 use crate::graphql::pagination;
 use crate::graphql::user_management::count;
 
@@ -120,11 +121,11 @@ pub struct SyntheticsPrivateLocationMutations;
 async fn target(
     ctx: &Context<'_>,
     guid: &EntityGuid,
-) -> Result<std::result::Result<(Guid, ViewerSynthetics), Problem>> {
+) -> Result<std::result::Result<(String, ViewerSynthetics), Problem>> {
     match domain::parse_guid(&guid.0) {
         Ok(target) => {
             let viewer = subject(ctx, target.account_id).await?;
-            Ok(Ok((target, viewer)))
+            Ok(Ok((guid::encode(target.account_id, GuidKind::PrivateLocation, &target.id), viewer)))
         }
         Err(err) => Ok(Err(err.into())),
     }
@@ -143,11 +144,11 @@ impl SyntheticsPrivateLocationMutations {
         shared: Option<bool>,
         verified_script_execution: bool,
     ) -> Result<Option<SyntheticsPrivateLocationMutationResult>> {
-        if !subject(ctx, account_id).await?.subject().can_create_location() {
+        let Ok(proof) = subject(ctx, account_id).await?.decide(SyntheticsWrite::CreateLocation) else {
             return Ok(Some(SyntheticsPrivateLocationMutationResult::refused(Problem::Unauthorized)));
-        }
+        };
         let input = NewPrivateLocation { account_id, name, description, verified_script_execution, shared };
-        let result = domain::create(&services(ctx)?.db, &caller(ctx)?, input).await;
+        let result = domain::create(&services(ctx)?.db, &proof, input).await;
         Ok(Some(match outcome(ctx, result)? {
             Ok(created) => SyntheticsPrivateLocationMutationResult::created(created),
             Err(problem) => SyntheticsPrivateLocationMutationResult::refused(problem),
@@ -169,8 +170,10 @@ impl SyntheticsPrivateLocationMutations {
             Err(problem) => return Ok(Some(SyntheticsPrivateLocationMutationResult::refused(problem))),
         };
         let changes = PrivateLocationChanges { description, shared, verified_script_execution };
-        let allowed = |guid: &str| viewer.subject().location(guid).edit;
-        let result = domain::update(&services(ctx)?.db, &caller(ctx)?, &target, changes, allowed).await;
+        let result = match viewer.decide(SyntheticsWrite::EditLocation(target)) {
+            Ok(proof) => domain::update(&services(ctx)?.db, &proof, changes).await,
+            Err(_) => Err(viewer.refusal()),
+        };
         Ok(Some(match outcome(ctx, result)? {
             Ok(location) => SyntheticsPrivateLocationMutationResult::location(location, None),
             Err(problem) => SyntheticsPrivateLocationMutationResult::refused(problem),
@@ -188,8 +191,10 @@ impl SyntheticsPrivateLocationMutations {
             Ok(found) => found,
             Err(problem) => return Ok(Some(SyntheticsPrivateLocationDeleteResult { errors: errors(Some(problem)) })),
         };
-        let allowed = |guid: &str| viewer.subject().location(guid).delete;
-        let result = domain::delete(&services(ctx)?.db, &caller(ctx)?, &target, allowed).await;
+        let result = match viewer.decide(SyntheticsWrite::DeleteLocation(target)) {
+            Ok(proof) => domain::delete(&services(ctx)?.db, &proof).await,
+            Err(_) => Err(viewer.refusal()),
+        };
         Ok(Some(SyntheticsPrivateLocationDeleteResult { errors: errors(outcome(ctx, result)?.err()) }))
     }
 
@@ -205,8 +210,10 @@ impl SyntheticsPrivateLocationMutations {
                 return Ok(Some(SyntheticsPrivateLocationPurgeQueueResult { errors: errors(Some(problem)) }));
             }
         };
-        let allowed = |guid: &str| viewer.subject().location(guid).edit;
-        let result = domain::purge_queue(&services(ctx)?.db, &caller(ctx)?, &target, allowed).await;
+        let result = match viewer.decide(SyntheticsWrite::EditLocation(target)) {
+            Ok(proof) => domain::purge_queue(&services(ctx)?.db, &proof).await,
+            Err(_) => Err(viewer.refusal()),
+        };
         Ok(Some(SyntheticsPrivateLocationPurgeQueueResult { errors: errors(outcome(ctx, result)?.err()) }))
     }
 }
@@ -275,14 +282,12 @@ pub async fn private_locations(
     account_id: i32,
     cursor: Option<String>,
 ) -> Result<SyntheticsPrivateLocationCollection> {
-    let need = Need::AccountCapability(account_id, caps::READ_PRIVATE_LOCATIONS);
-    if !viewer_access(ctx).await?.allows(&need) {
-        return Err(denied(&need));
-    }
+    authorize(ctx, UseCapability(account_id, caps::READ_PRIVATE_LOCATIONS)).await?;
     let after = cursor.as_deref().map(pagination::decode).transpose()?;
     let viewer = subject(ctx, account_id).await?;
     let all = domain::list(&services(ctx)?.db, account_id).await.map_err(|e| storage(Arc::new(e)))?;
-    let visible: Vec<location::Model> = all.into_iter().filter(|l| viewer.subject().location(&l.guid).view).collect();
+    let visible: Vec<location::Model> =
+        all.into_iter().filter(|l| viewer.allows(SyntheticsOp::ViewLocation(&l.guid))).collect();
     let total_count = count(visible.len() as u64);
     let mut page: Vec<location::Model> = visible
         .into_iter()

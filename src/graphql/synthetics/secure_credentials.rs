@@ -12,13 +12,14 @@ use async_graphql::{Context, Object, Result, SimpleObject};
 use entity::synthetics_secure_credential as credential;
 
 use super::{Problem, outcome};
-use crate::access::{CapabilityId, Need, caps};
+use crate::access::decision::{Allowed, UseCapability};
+use crate::access::{CapabilityId, caps};
 use crate::domain::synthetics::secure_credentials::{
     self as domain, CredentialValue, NewSecureCredential, SecureCredentialChanges,
 };
-use crate::graphql::context::{caller, services};
+use crate::graphql::context::services;
 use crate::graphql::error::storage;
-use crate::graphql::guard::{denied, viewer_access};
+use crate::graphql::guard::authorize;
 use crate::graphql::pagination;
 use crate::graphql::scalars::{EpochMilliseconds, SecureValue};
 use crate::graphql::user_management::count;
@@ -67,14 +68,13 @@ impl SyntheticsSecureCredentialMutationResult {
     }
 }
 
-/// Whether the viewer has `capability` on `account_id`.
-async fn has(ctx: &Context<'_>, account_id: i32, capability: CapabilityId) -> Result<bool> {
-    Ok(viewer_access(ctx).await?.allows(&Need::AccountCapability(account_id, capability)))
-}
-
-/// The payload for a viewer without the capability a change needs.
-fn unauthorized() -> Result<Option<SyntheticsSecureCredentialMutationResult>> {
-    Ok(Some(SyntheticsSecureCredentialMutationResult::refused(Problem::Unauthorized)))
+/// The proof that the viewer has `capability` on `account_id`, or the problem a payload reports.
+async fn proof(
+    ctx: &Context<'_>,
+    account_id: i32,
+    capability: CapabilityId,
+) -> std::result::Result<Allowed<UseCapability>, Problem> {
+    authorize(ctx, UseCapability(account_id, capability)).await.map_err(Problem::from)
 }
 
 #[derive(Default)]
@@ -91,11 +91,12 @@ impl SyntheticsSecureCredentialMutations {
         key: String,
         value: SecureValue,
     ) -> Result<Option<SyntheticsSecureCredentialMutationResult>> {
-        if !has(ctx, account_id, caps::MODIFY_SECURE_CREDENTIALS).await? {
-            return unauthorized();
-        }
+        let proof = match proof(ctx, account_id, caps::MODIFY_SECURE_CREDENTIALS).await {
+            Ok(proof) => proof,
+            Err(problem) => return Ok(Some(SyntheticsSecureCredentialMutationResult::refused(problem))),
+        };
         let input = NewSecureCredential { account_id, key, description, value: CredentialValue::new(value.0) };
-        let result = domain::create(&services(ctx)?.db, &caller(ctx)?, input).await;
+        let result = domain::create(&services(ctx)?.db, &proof, input).await;
         Ok(SyntheticsSecureCredentialMutationResult::outcome(outcome(ctx, result)?))
     }
 
@@ -109,11 +110,12 @@ impl SyntheticsSecureCredentialMutations {
         key: String,
         value: Option<SecureValue>,
     ) -> Result<Option<SyntheticsSecureCredentialMutationResult>> {
-        if !has(ctx, account_id, caps::MODIFY_SECURE_CREDENTIALS).await? {
-            return unauthorized();
-        }
+        let proof = match proof(ctx, account_id, caps::MODIFY_SECURE_CREDENTIALS).await {
+            Ok(proof) => proof,
+            Err(problem) => return Ok(Some(SyntheticsSecureCredentialMutationResult::refused(problem))),
+        };
         let changes = SecureCredentialChanges { description, value: value.map(|v| CredentialValue::new(v.0)) };
-        let result = domain::update(&services(ctx)?.db, &caller(ctx)?, account_id, &key, changes).await;
+        let result = domain::update(&services(ctx)?.db, &proof, &key, changes).await;
         Ok(SyntheticsSecureCredentialMutationResult::outcome(outcome(ctx, result)?))
     }
 
@@ -125,10 +127,11 @@ impl SyntheticsSecureCredentialMutations {
         account_id: i32,
         key: String,
     ) -> Result<Option<SyntheticsSecureCredentialMutationResult>> {
-        if !has(ctx, account_id, caps::DELETE_SECURE_CREDENTIALS).await? {
-            return unauthorized();
-        }
-        let result = domain::delete(&services(ctx)?.db, &caller(ctx)?, account_id, &key).await;
+        let proof = match proof(ctx, account_id, caps::DELETE_SECURE_CREDENTIALS).await {
+            Ok(proof) => proof,
+            Err(problem) => return Ok(Some(SyntheticsSecureCredentialMutationResult::refused(problem))),
+        };
+        let result = domain::delete(&services(ctx)?.db, &proof, &key).await;
         Ok(SyntheticsSecureCredentialMutationResult::outcome(outcome(ctx, result)?))
     }
 }
@@ -171,10 +174,7 @@ pub async fn secure_credentials(
     account_id: i32,
     cursor: Option<String>,
 ) -> Result<SyntheticsSecureCredentialCollection> {
-    let need = Need::AccountCapability(account_id, caps::VIEW_SECURE_CREDENTIALS);
-    if !viewer_access(ctx).await?.allows(&need) {
-        return Err(denied(&need));
-    }
+    authorize(ctx, UseCapability(account_id, caps::VIEW_SECURE_CREDENTIALS)).await?;
     let after = cursor.as_deref().map(pagination::decode).transpose()?;
     let page = domain::page_of(&services(ctx)?.db, account_id, after.as_deref(), PAGE_SIZE)
         .await

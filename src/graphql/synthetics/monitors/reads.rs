@@ -18,7 +18,7 @@ use super::enums::{
     from_name,
 };
 use super::outputs::{SyntheticsLocations, SyntheticsRuntime, SyntheticsStep};
-use crate::access::synthetics::MonitorRights;
+use crate::access::decision::SyntheticsOp;
 use crate::domain::synthetics::monitors::{self, Monitor, PageKey};
 use crate::error::AppError;
 use crate::graphql::context::{loaders, services};
@@ -163,32 +163,36 @@ fn forbidden(guid: &str, needs: &str) -> async_graphql::Error {
 }
 
 impl SyntheticsMonitorReads {
-    /// The canonical GUID of a monitor of this account, with the viewer's rights on it.
-    async fn rights(&self, ctx: &Context<'_>, guid: &EntityGuid) -> Result<(String, MonitorRights)> {
+    /// The canonical GUID of a monitor of this account, with whether the viewer may View and
+    /// Edit it.
+    async fn rights(&self, ctx: &Context<'_>, guid: &EntityGuid) -> Result<(String, bool, bool)> {
         let Some((_, canonical)) = monitors::parse_guid(&guid.0).filter(|(account, _)| *account == self.account_id)
         else {
             return Err(not_found(&guid.0));
         };
-        let rights = subject(ctx, self.account_id).await?.subject().monitor(&canonical);
-        Ok((canonical, rights))
+        let viewer = subject(ctx, self.account_id).await?;
+        let view = viewer.allows(SyntheticsOp::ViewMonitor(&canonical));
+        let edit = viewer.allows(SyntheticsOp::EditMonitor(&canonical));
+        Ok((canonical, view, edit))
     }
 
     /// The monitor `guid`, when the viewer has Edit on it (its settings, script and steps).
     async fn editable(&self, ctx: &Context<'_>, guid: &EntityGuid, what: &str) -> Result<Monitor> {
-        let (guid, rights) = self.rights(ctx, guid).await?;
-        if !rights.edit {
+        let (guid, _, edit) = self.rights(ctx, guid).await?;
+        if !edit {
             return Err(forbidden(&guid, &format!("reading its {what} needs Edit on it")));
         }
         monitors::find(&services(ctx)?.db, self.account_id, &guid).await?.ok_or_else(|| not_found(&guid))
     }
 
-    /// The canonical GUID, when the viewer has View or Edit on the monitor.
-    async fn visible(&self, ctx: &Context<'_>, guid: &EntityGuid) -> Result<(String, MonitorRights)> {
-        let (guid, rights) = self.rights(ctx, guid).await?;
-        if !rights.view && !rights.edit {
+    /// The canonical GUID, when the viewer has View or Edit on the monitor, with whether they
+    /// have Edit.
+    async fn visible(&self, ctx: &Context<'_>, guid: &EntityGuid) -> Result<(String, bool)> {
+        let (guid, view, edit) = self.rights(ctx, guid).await?;
+        if !view && !edit {
             return Err(forbidden(&guid, "it needs View or Edit on it"));
         }
-        Ok((guid, rights))
+        Ok((guid, edit))
     }
 }
 
@@ -218,14 +222,16 @@ impl SyntheticsMonitorReads {
     ) -> Result<Option<SyntheticsMonitorSearchResult>> {
         let after = cursor.as_deref().map(key_in).transpose()?;
         let viewer = subject(ctx, self.account_id).await?;
-        let subject = viewer.subject();
-        let scope = subject.viewable_monitors();
+        let scope = viewer.viewable_monitors();
         let page = monitors::page_of(&services(ctx)?.db, self.account_id, &scope, after.as_ref(), PAGE_SIZE).await?;
         let next_cursor = match page.items.last() {
             Some(last) if page.has_more => Some(cursor_after(last)?),
             _ => None,
         };
-        let monitors = page.items.iter().map(|m| SyntheticsMonitorSummary::of(m, subject.monitor(&m.guid).edit));
+        let monitors = page
+            .items
+            .iter()
+            .map(|m| SyntheticsMonitorSummary::of(m, viewer.allows(SyntheticsOp::EditMonitor(&m.guid))));
         Ok(Some(SyntheticsMonitorSearchResult {
             monitors: monitors.collect(),
             next_cursor,
@@ -236,9 +242,9 @@ impl SyntheticsMonitorReads {
     /// One monitor, for a viewer with View (its results-level fields) or Edit (its settings too);
     /// null when the account has no such monitor. Not in NerdGraph.
     async fn monitor(&self, ctx: &Context<'_>, guid: EntityGuid) -> Result<Option<SyntheticsMonitorSummary>> {
-        let (guid, rights) = self.visible(ctx, &guid).await?;
+        let (guid, edit) = self.visible(ctx, &guid).await?;
         let found = monitors::find(&services(ctx)?.db, self.account_id, &guid).await?;
-        Ok(found.map(|m| SyntheticsMonitorSummary::of(&m, rights.edit)))
+        Ok(found.map(|m| SyntheticsMonitorSummary::of(&m, edit)))
     }
 
     /// Who changed the monitor and when, newest first (kept after a deletion). Needs View or
