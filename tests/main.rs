@@ -9,6 +9,7 @@ mod actor;
 mod api_access;
 mod authentication;
 mod authorization_management;
+mod authorization_matrix;
 mod bootstrap;
 mod catalog;
 mod contract;
