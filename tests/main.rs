@@ -11,6 +11,7 @@ mod authentication;
 mod authorization_management;
 mod bootstrap;
 mod catalog;
+mod concurrency;
 mod contract;
 mod customer_administration;
 mod http;

@@ -242,6 +242,9 @@ pub async fn create_user_key(
     let notes = notes_or_empty(input.notes.as_deref())?;
     let caller = viewer.caller;
     super::in_transaction(db, async |txn| {
+        // The owner, shared on PostgreSQL: a deletion of the user waits for this key (and deletes
+        // it with the user), or this change waits for it and then finds no owner.
+        entity::user::Entity::find_by_id(input.user_id).lock_shared().one(txn).await?;
         let owner_access = if input.user_id == caller.user_id {
             None
         } else {

@@ -5,6 +5,7 @@
 
 use entity::enums::{EmailVerificationState, UserType};
 use entity::{api_key, group, group_membership, user};
+use sea_orm::sea_query::LockType;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use serde_json::{Value, json};
 
@@ -79,7 +80,15 @@ pub async fn create(db: &DatabaseConnection, caller: &Caller, input: NewUser) ->
     let user_type = input.user_type.unwrap_or(UserType::Basic);
 
     super::in_transaction(db, async |txn| {
-        let domain = lookup::domain(txn, &caller.organization_id, &input.authentication_domain_id).await?;
+        if user_type == UserType::Full {
+            // The organization before the domain: the order every change locks in.
+            lookup::organization_for_update(txn, &caller.organization_id).await?;
+        }
+        // Shared: creations in one domain run side by side, a deletion of the domain waits for
+        // them (and then counts their users), or they wait for it (and find no domain).
+        let domain =
+            lookup::domain_locked(txn, &caller.organization_id, &input.authentication_domain_id, LockType::Share)
+                .await?;
         lookup::require_manual(&domain, SCIM_CREATE)?;
         if user_type == UserType::Full {
             check_full_user_added(txn, &caller.organization_id).await?;
@@ -123,7 +132,11 @@ pub async fn update(
     let time_zone = changes.time_zone.as_deref().map(validate::time_zone).transpose()?;
 
     super::in_transaction(db, async |txn| {
-        let (before, domain) = lookup::user(txn, &caller.organization_id, id).await?;
+        if changes.user_type.is_some() {
+            // A change of type locks the organization (`check_type_change`): first, as always.
+            lookup::organization_for_update(txn, &caller.organization_id).await?;
+        }
+        let (before, domain) = lookup::user_locked(txn, &caller.organization_id, id, LockType::Update).await?;
         let edits_profile = email.as_ref().is_some_and(|e| *e != before.email)
             || name.as_ref().is_some_and(|n| *n != before.name)
             || time_zone.as_ref().is_some_and(|t| *t != before.time_zone);
@@ -203,7 +216,7 @@ async fn check_type_change(
 /// Deletes a user with their group memberships and API keys. A user cannot delete themselves.
 pub async fn delete(db: &DatabaseConnection, caller: &Caller, id: &str) -> AppResult<user::Model> {
     super::in_transaction(db, async |txn| {
-        let (user, domain) = lookup::user(txn, &caller.organization_id, id).await?;
+        let (user, domain) = lookup::user_locked(txn, &caller.organization_id, id, LockType::Update).await?;
         lookup::require_manual(&domain, SCIM_DELETE)?;
         if user.id == caller.user_id {
             return Err(AppError::bad_input("You cannot delete your own user"));

@@ -10,10 +10,10 @@ use entity::{
     synthetics_permission_group_member as member, synthetics_permission_rule as rule, synthetics_permission_setting,
     synthetics_private_location, user,
 };
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, LockType, OnConflict, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, Set,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde_json::json;
 
@@ -22,7 +22,7 @@ use crate::access::synthetics::{self as rules, Rule, Target};
 use crate::access::{Catalog, synthetics::EntityKind};
 use crate::domain::audit::{self, Audit};
 use crate::domain::{Caller, access_facts, lookup, validate};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, on_unique_violation};
 
 /// Most users one membership change may name.
 pub const MAX_USERS_PER_CHANGE: usize = 100;
@@ -47,6 +47,18 @@ pub async fn account_of(db: &impl ConnectionTrait, caller: &Caller, id: i32) -> 
 /// A permission group of an account of the caller's organization.
 pub async fn group(db: &impl ConnectionTrait, caller: &Caller, id: &str) -> AppResult<sgroup::Model> {
     let found = sgroup::Entity::find_by_id(id.trim()).one(db).await?.ok_or_else(lookup::not_found)?;
+    account_of(db, caller, found.account_id).await?;
+    Ok(found)
+}
+
+/// Like [`group`], locked with `lock` for the rest of the transaction on PostgreSQL.
+async fn group_locked(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    id: &str,
+    lock: LockType,
+) -> AppResult<sgroup::Model> {
+    let found = sgroup::Entity::find_by_id(id.trim()).lock(lock).one(db).await?.ok_or_else(lookup::not_found)?;
     account_of(db, caller, found.account_id).await?;
     Ok(found)
 }
@@ -127,7 +139,8 @@ pub async fn create_group(
             created_at: Set(crate::domain::now()),
         }
         .insert(txn)
-        .await?;
+        .await
+        .map_err(|e| on_unique_violation(e, || NAME_TAKEN.to_owned()))?;
         audit::record(
             txn,
             Audit::changed(
@@ -148,13 +161,13 @@ pub async fn create_group(
 pub async fn rename_group(db: &DatabaseConnection, caller: &Caller, id: &str, name: &str) -> AppResult<sgroup::Model> {
     let name = validate::name("Name", name)?;
     super::super::in_transaction(db, async |txn| {
-        let before = group(txn, caller, id).await?;
+        let before = group_locked(txn, caller, id, LockType::Update).await?;
         if name_in_use(txn, before.account_id, &name, Some(&before.id)).await? {
             return Err(AppError::bad_input(NAME_TAKEN));
         }
         let mut model: sgroup::ActiveModel = before.clone().into();
         model.name = Set(name.clone());
-        let after = model.update(txn).await?;
+        let after = model.update(txn).await.map_err(|e| on_unique_violation(e, || NAME_TAKEN.to_owned()))?;
         audit::record(
             txn,
             Audit::changed(
@@ -175,7 +188,8 @@ pub async fn rename_group(db: &DatabaseConnection, caller: &Caller, id: &str, na
 /// Deletes a group with its members and rules, at once and for good.
 pub async fn delete_group(db: &DatabaseConnection, caller: &Caller, id: &str) -> AppResult<sgroup::Model> {
     super::super::in_transaction(db, async |txn| {
-        let found = group(txn, caller, id).await?;
+        // Locked: a change of its members or rules commits before, or finds no group.
+        let found = group_locked(txn, caller, id, LockType::Update).await?;
         sgroup::Entity::delete_by_id(found.id.clone()).exec(txn).await?;
         audit::record(
             txn,
@@ -211,7 +225,10 @@ async fn users_with_access(
     if let Some(ids) = only {
         select = select.filter(user::Column::Id.is_in(ids.iter().copied()));
     }
-    let ids: Vec<i64> = select.all(db).await?.into_iter().map(|u| u.id).collect();
+    // Shared on PostgreSQL (only `add_members` calls this): a deletion of one of these users waits
+    // until the new members are committed (and deletes them with the user), or is waited for.
+    let ids: Vec<i64> =
+        select.order_by_asc(user::Column::Id).lock_shared().all(db).await?.into_iter().map(|u| u.id).collect();
     let access = access_facts::effective_access(db, catalog, &ids).await?;
     let mut with_access: Vec<i64> =
         ids.into_iter().filter(|id| access.get(id).is_some_and(|a| a.has_account_access(account_id))).collect();
@@ -237,11 +254,11 @@ pub async fn add_members(
         return Err(AppError::bad_input(format!("userIds must contain at most {MAX_USERS_PER_CHANGE} ids")));
     }
     super::super::in_transaction(db, async |txn| {
-        let found = group(txn, caller, id).await?;
+        let found = group_locked(txn, caller, id, LockType::Share).await?;
         let members = if add_all {
             users_with_access(txn, catalog, caller, found.account_id, None).await?
         } else {
-            let known = lookup::users(txn, &caller.organization_id, user_ids).await?;
+            let known = lookup::users_locked(txn, &caller.organization_id, user_ids, LockType::Share).await?;
             let ids: Vec<i64> = known.iter().map(|(u, _)| u.id).collect();
             let allowed = users_with_access(txn, catalog, caller, found.account_id, Some(&ids)).await?;
             if let Some(missing) = ids.iter().find(|id| !allowed.contains(id)) {
@@ -336,21 +353,23 @@ async fn entity_target(db: &impl ConnectionTrait, account_id: i32, kind: EntityK
             }
         )));
     }
+    // Shared on PostgreSQL: a deletion of the entity (which deletes the rules naming it) waits
+    // until this rule is committed, or this change waits for it and finds no entity.
     let exists = match kind {
-        SyntheticsEntityKind::Monitor => {
-            synthetics_monitor::Entity::find()
-                .filter(synthetics_monitor::Column::Guid.eq(guid.trim()))
-                .count(db)
-                .await?
-        }
-        SyntheticsEntityKind::PrivateLocation => {
-            synthetics_private_location::Entity::find()
-                .filter(synthetics_private_location::Column::Guid.eq(guid.trim()))
-                .count(db)
-                .await?
-        }
+        SyntheticsEntityKind::Monitor => synthetics_monitor::Entity::find()
+            .filter(synthetics_monitor::Column::Guid.eq(guid.trim()))
+            .lock_shared()
+            .one(db)
+            .await?
+            .is_some(),
+        SyntheticsEntityKind::PrivateLocation => synthetics_private_location::Entity::find()
+            .filter(synthetics_private_location::Column::Guid.eq(guid.trim()))
+            .lock_shared()
+            .one(db)
+            .await?
+            .is_some(),
     };
-    if exists == 0 {
+    if !exists {
         return Err(lookup::not_found());
     }
     Ok(guid.trim().to_owned())
@@ -365,7 +384,7 @@ pub async fn set_rule(
     request: RuleRequest,
 ) -> AppResult<sgroup::Model> {
     super::super::in_transaction(db, async |txn| {
-        let found = group(txn, caller, id).await?;
+        let found = group_locked(txn, caller, id, LockType::Share).await?;
         let target = match &request.guid {
             Some(guid) => entity_target(txn, found.account_id, request.kind, guid).await?,
             None => rule::ALL.to_owned(),
