@@ -7,7 +7,11 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use entity::enums::{Scope, UserType};
-use entity::{access_grant, authentication_domain, group, group_membership, role, user};
+use entity::{
+    access_grant, authentication_domain, group, group_membership, role, synthetics_monitor,
+    synthetics_permission_group as sgroup, synthetics_permission_group_member as smember,
+    synthetics_permission_rule as srule, user,
+};
 use futures_util::future::join_all;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
@@ -39,6 +43,15 @@ const CREATE_DOMAIN: &str = r#"mutation($name: String!, $a: OrganizationAuthenti
 const DELETE_DOMAIN: &str = "mutation($id: ID!) { authenticationDomainDelete(id: $id) { id } }";
 const CREATE_ACCOUNT: &str = r#"mutation($o: AccountManagementCreateInput!) {
   accountManagementCreateAccount(managedAccount: $o) { managedAccount { id } } }"#;
+const SYNTHETICS_CREATE_GROUP: &str = "mutation($a: Int!, $n: String!) {
+  syntheticsCreatePermissionGroup(accountId: $a, name: $n) { errors { description type } group { id } } }";
+const SYNTHETICS_DELETE_GROUP: &str =
+    "mutation($id: ID!) { syntheticsDeletePermissionGroup(id: $id) { errors { description type } group { id } } }";
+const SYNTHETICS_ADD_MEMBERS: &str = "mutation($id: ID!, $u: [Int!]) {
+  syntheticsAddPermissionGroupMembers(id: $id, userIds: $u) { errors { description type } group { id } } }";
+const SYNTHETICS_SET_RULE: &str = "mutation($id: ID!, $r: SyntheticsPermissionRuleInput!) {
+  syntheticsSetPermissionGroupRule(id: $id, rule: $r) { errors { description type } group { id } } }";
+const DELETE_MONITOR: &str = "mutation($guid: EntityGuid!) { syntheticsDeleteMonitor(guid: $guid) { deletedGuid } }";
 
 /// Like `backend_test!`, on a multi-threaded runtime, with the app shared by the tasks.
 macro_rules! concurrency_test {
@@ -304,5 +317,83 @@ concurrency_test!(grants_racing_a_custom_role_delete_are_kept_or_refused_never_l
         let role_left = role::Entity::find_by_id(role_id).one(&app.db).await.expect("query");
         assert_eq!(role_left.is_none(), deleted, "round {round}");
         assert_eq!(deleted, acknowledged == 0, "round {round}: the role goes only when nobody holds it");
+    }
+});
+
+/// A Synthetics mutation's answer: `Ok` without errors, else the first error's text and type (a
+/// payload error, or a top-level one with its errorClass).
+fn synthetics_outcome(body: &Value) -> Result<(), (String, String)> {
+    if body.get("errors").is_some() {
+        return Err(first_error(body));
+    }
+    let payload = body["data"].as_object().and_then(|o| o.values().next()).cloned().unwrap_or(Value::Null);
+    match payload["errors"].get(0) {
+        Some(error) => Err((
+            error["description"].as_str().unwrap_or_default().to_owned(),
+            error["type"].as_str().unwrap_or_default().to_owned(),
+        )),
+        None => Ok(()),
+    }
+}
+
+concurrency_test!(synthetics_permission_changes_racing_deletes_leave_no_orphans, |app| {
+    let account = app.primary_account_id;
+    // Members need access to the account: the default User group gives it.
+    let user_group = app.group_id("User").await;
+    let mut users = Vec::new();
+    for i in 0..4 {
+        let id = app.create_user(&format!("synth{i}@example.com"), UserType::Core).await;
+        app.add_member(&user_group, id).await;
+        users.push(id);
+    }
+    for round in 0..3 {
+        let monitor = app.insert_monitor(account, &format!("Probe {round}")).await;
+        let mut groups = Vec::new();
+        for i in 0..4 {
+            let body = app.ok(SYNTHETICS_CREATE_GROUP, json!({"a": account, "n": format!("Perm {round}-{i}")})).await;
+            groups.push(id_of(&body["data"]["syntheticsCreatePermissionGroup"]["group"]["id"]));
+        }
+        let doomed = groups[0].clone();
+        let rule = |group: &str| json!({"id": group, "r": {"entityType": "MONITORS", "entityGuid": monitor, "access": "VIEW"}});
+        let mut operations: Vec<(&'static str, Value)> =
+            users.iter().map(|user| (SYNTHETICS_ADD_MEMBERS, json!({"id": doomed, "u": [user]}))).collect();
+        operations.push((SYNTHETICS_SET_RULE, rule(&doomed)));
+        operations.insert(2, (SYNTHETICS_DELETE_GROUP, json!({"id": doomed})));
+        for group in &groups[1..] {
+            operations.push((SYNTHETICS_SET_RULE, rule(group)));
+        }
+        operations.insert(6, (DELETE_MONITOR, json!({"guid": monitor})));
+
+        for (i, body) in concurrently(&app, operations).await.iter().enumerate() {
+            match synthetics_outcome(body) {
+                Ok(()) => {}
+                Err((message, kind)) => {
+                    assert!(i != 2 && i != 6, "round {round}: the deletes succeed: {body}");
+                    assert!(kind.contains("NOT_FOUND"), "round {round}, operation {i}: {message} ({kind}): {body}");
+                }
+            }
+        }
+
+        assert!(sgroup::Entity::find_by_id(doomed.as_str()).one(&app.db).await.expect("query").is_none());
+        for (what, orphans) in [
+            (
+                "members",
+                smember::Entity::find().filter(smember::Column::GroupId.eq(doomed.as_str())).count(&app.db).await,
+            ),
+            ("rules", srule::Entity::find().filter(srule::Column::GroupId.eq(doomed.as_str())).count(&app.db).await),
+            (
+                "rules on the deleted monitor",
+                srule::Entity::find().filter(srule::Column::Target.eq(monitor.as_str())).count(&app.db).await,
+            ),
+            (
+                "monitors",
+                synthetics_monitor::Entity::find()
+                    .filter(synthetics_monitor::Column::Guid.eq(monitor.as_str()))
+                    .count(&app.db)
+                    .await,
+            ),
+        ] {
+            assert_eq!(orphans.expect("count"), 0, "round {round}: {what} left");
+        }
     }
 });
