@@ -33,6 +33,8 @@ pub fn connect_options(url: &str, max_connections: u32) -> ConnectOptions {
             o.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
+                // How long a write waits for another writer's lock. Changes begin with
+                // `BEGIN IMMEDIATE` (`domain::in_transaction`), so they wait here rather than fail.
                 .busy_timeout(Duration::from_secs(10))
         });
     opts
@@ -43,9 +45,10 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
 }
 
 /// Applies pending migrations in one transaction. On PostgreSQL an advisory lock makes processes
-/// that start together against one database migrate one after the other.
+/// that start together against one database migrate one after the other; on SQLite the write
+/// transaction (`BEGIN IMMEDIATE`) does.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    let txn = db.begin().await?;
+    let txn = db.begin_with_options(crate::domain::write_transaction()).await?;
     if db.get_database_backend() == DbBackend::Postgres {
         txn.execute_unprepared("SELECT pg_advisory_xact_lock(7141592653)").await?;
     }

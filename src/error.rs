@@ -48,20 +48,80 @@ impl AppError {
     }
 }
 
+/// What a client is told when its change lost a race with another change that deleted or changed
+/// what it depends on (a foreign key that no longer holds, a PostgreSQL serialization failure or
+/// deadlock). Nothing was changed, and trying again gives the current answer.
+pub const CONCURRENT_CHANGE: &str =
+    "The change conflicts with a concurrent change of the same data; nothing was changed. Try again.";
+
+/// Every database error becomes an `AppError` here, through [`classify`].
 impl From<DbErr> for AppError {
     fn from(err: DbErr) -> Self {
-        AppError::Database(Arc::new(err))
+        classify(Arc::new(err))
     }
 }
 
 impl From<Arc<DbErr>> for AppError {
     fn from(err: Arc<DbErr>) -> Self {
-        AppError::Database(err)
+        classify(err)
+    }
+}
+
+/// The one place where database errors that a concurrent change causes become client answers
+/// instead of internal errors. The domain functions lock the rows their checks depend on (see
+/// `domain::lookup`), so that a change racing a delete answers the object's own "not found" or
+/// conflict; what is left is mapped here, the same on SQLite and PostgreSQL:
+/// - a foreign-key violation (a row inserted for a parent deleted meanwhile, or a parent deleted
+///   while a row still refers to it), a unique violation that no specific message claimed, and
+///   PostgreSQL's serialization failures (40001) and deadlocks (40P01): `BadInput`
+///   ([`CONCURRENT_CHANGE`], or "already exists" for a unique violation);
+/// - an update of a row deleted meanwhile (`RecordNotUpdated`): NerdGraph's "not found".
+///
+/// Each of these is logged at WARN: two changes raced where no lock put them in order. Everything
+/// else stays `Database` (INTERNAL_SERVER_ERROR, cause logged where the response is built).
+fn classify(err: Arc<DbErr>) -> AppError {
+    let answer = match err.sql_err() {
+        Some(SqlErr::ForeignKeyConstraintViolation(_)) => Some(AppError::bad_input(CONCURRENT_CHANGE)),
+        Some(SqlErr::UniqueConstraintViolation(_)) => {
+            Some(AppError::bad_input("The change conflicts with existing data: it already exists"))
+        }
+        _ if matches!(err.as_ref(), DbErr::RecordNotUpdated) => {
+            Some(AppError::not_found(crate::domain::lookup::NOT_FOUND_OR_UNAUTHORIZED))
+        }
+        _ if matches!(postgres_code(&err).as_deref(), Some("40001" | "40P01")) => {
+            Some(AppError::bad_input(CONCURRENT_CHANGE))
+        }
+        _ => None,
+    };
+    match answer {
+        Some(answer) => {
+            tracing::warn!(error = %err, answer = %answer, "a concurrent change made this change fail");
+            answer
+        }
+        None => AppError::Database(err),
+    }
+}
+
+/// The SQLSTATE of a PostgreSQL error (`None` for anything else).
+fn postgres_code(err: &DbErr) -> Option<String> {
+    use sea_orm::RuntimeErr;
+    use sea_orm::sqlx::Error;
+    let (DbErr::Exec(RuntimeErr::SqlxError(e))
+    | DbErr::Query(RuntimeErr::SqlxError(e))
+    | DbErr::Conn(RuntimeErr::SqlxError(e))) = err
+    else {
+        return None;
+    };
+    match e.as_ref() {
+        Error::Database(db) => {
+            db.try_downcast_ref::<sea_orm::sqlx::postgres::PgDatabaseError>().map(|pg| pg.code().to_owned())
+        }
+        _ => None,
     }
 }
 
 /// Turns a unique-constraint violation into `BadInput(message)`, and leaves every other database
-/// error as it is. Works the same on SQLite and PostgreSQL.
+/// error to [`classify`]. Works the same on SQLite and PostgreSQL.
 pub fn on_unique_violation(err: DbErr, message: impl FnOnce() -> String) -> AppError {
     match err.sql_err() {
         Some(SqlErr::UniqueConstraintViolation(_)) => AppError::BadInput(message()),
@@ -103,5 +163,21 @@ impl From<crate::access::decision::Denied> for AppError {
             DenialKind::NotFound => AppError::NotFound(denied.to_string()),
             DenialKind::Invalid => AppError::BadInput(denied.to_string()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_update_of_a_row_deleted_meanwhile_is_not_found_and_other_errors_stay_internal() {
+        let gone = AppError::from(DbErr::RecordNotUpdated);
+        assert!(
+            matches!(&gone, AppError::NotFound(m) if m == crate::domain::lookup::NOT_FOUND_OR_UNAUTHORIZED),
+            "{gone:?}"
+        );
+        let other = AppError::from(DbErr::Custom("disk on fire".into()));
+        assert!(matches!(other, AppError::Database(_)), "{other:?}");
     }
 }

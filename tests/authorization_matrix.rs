@@ -35,8 +35,6 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 
-use accessgraph::auth::keys::ApiKeySecret;
-use accessgraph::domain::api_keys;
 use accessgraph::domain::synthetics::guid::{self, GuidKind};
 use async_graphql_parser::types::{BaseType, Type, TypeKind, TypeSystemDefinition};
 use axum::http::StatusCode;
@@ -56,7 +54,7 @@ use crate::common::{ADMIN_KEY, TestApp};
 /// user whose current access is not within the caller's own. The cells it decides (the admin's
 /// key, as held by "Manage user keys of other users" holders) are only asserted once this is true;
 /// until then they are run (and checked for 5xx) but shown as `~` in the grid.
-const DELEGATION_RULE_LANDED: bool = false;
+const DELEGATION_RULE_LANDED: bool = true;
 
 // ---------------------------------------------------------------------------------------------
 // Principals
@@ -1051,9 +1049,7 @@ struct Principal {
 
 /// A user key of `user` on `account`: (plaintext, key id).
 async fn key_for(app: &TestApp, user: i64, account: i32) -> (String, String) {
-    let secret = ApiKeySecret::generate_user_key();
-    let model = api_keys::insert_user_key(&app.db, user, account, "matrix key", "", &secret).await.expect("insert key");
-    (secret.expose().to_owned(), model.id)
+    app.create_key_on(user, account).await
 }
 
 /// A FULL user in a group of their own granted the standard `role` (on `account`, or on the

@@ -12,6 +12,7 @@ mod authorization_management;
 mod authorization_matrix;
 mod bootstrap;
 mod catalog;
+mod concurrency;
 mod contract;
 mod customer_administration;
 mod delegation;

@@ -294,6 +294,9 @@ pub async fn create_user_key(
     let name = name_or(input.name.as_deref(), DEFAULT_USER_KEY_NAME)?;
     let notes = notes_or_empty(input.notes.as_deref())?;
     super::in_transaction(db, async |txn| {
+        // The owner, shared on PostgreSQL: a deletion of the user waits for this key (and deletes
+        // it with the user), or this change waits for it and then finds no owner.
+        entity::user::Entity::find_by_id(input.user_id).lock_shared().one(txn).await?;
         let proof = decide_user_key(txn, principal, KeyOp::Create, input.account_id, input.user_id).await?;
         let secret = ApiKeySecret::generate_user_key();
         let key = insert_user_key(txn, &proof, &name, &notes, &secret).await?;

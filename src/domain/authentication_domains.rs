@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use entity::enums::{AuthenticationType, ProvisioningType, RoleType};
 use entity::{access_grant, authentication_domain, group, role, user};
+use sea_orm::sea_query::LockType;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
     QueryFilter, Set,
@@ -203,7 +204,11 @@ pub async fn delete(
     let caller = proof.actor();
     super::in_transaction(db, async |txn| {
         confirm(txn, proof).await?;
-        let domain = lookup::domain(txn, &caller.organization_id, id).await?;
+        // The organization first: two deletions must not both see "not the last domain". Then the
+        // domain, so that a user created in it meanwhile has either committed (and is counted
+        // below) or waits for this deletion and then finds no domain.
+        lookup::organization_for_update(txn, &caller.organization_id).await?;
+        let domain = lookup::domain_locked(txn, &caller.organization_id, id, LockType::Update).await?;
         let users = user::Entity::find().filter(user::Column::AuthenticationDomainId.eq(&domain.id)).count(txn).await?;
         if users > 0 {
             return Err(AppError::bad_input(format!(

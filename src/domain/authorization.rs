@@ -9,9 +9,10 @@ use std::collections::HashMap;
 
 use entity::enums::Scope;
 use entity::{access_grant, account, role, role_capability};
+use sea_orm::sea_query::LockType;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, Set,
+    QueryOrder, QuerySelect, Set,
 };
 use serde_json::json;
 
@@ -120,8 +121,11 @@ pub async fn change_grants(
     let caller = proof.actor();
     super::in_transaction(db, async |txn| {
         let principal = confirm(txn, proof).await?;
-        let (group, _) = lookup::group(txn, &caller.organization_id, group_id).await?;
+        // The organization first, then the group, role and account, shared: a deletion of the
+        // group or role waits until this change commits (and then sees its grants), or this change
+        // waits for it and finds it gone.
         let organization = lookup::organization_for_update(txn, &caller.organization_id).await?;
+        let (group, _) = lookup::group_locked(txn, &caller.organization_id, group_id, LockType::Share).await?;
         if change == GrantChange::Grant {
             edition::check_new_grant(organization.edition)?;
         }
@@ -172,6 +176,8 @@ async fn carried_by(db: &impl ConnectionTrait, role: &role::Model, target: Grant
 /// A role the organization may grant: a standard role or one of its own custom roles.
 async fn role_to_grant(db: &impl ConnectionTrait, organization_id: &str, id: &str) -> AppResult<role::Model> {
     let id: i32 = id.trim().parse().map_err(|_| AppError::bad_input(ROLE_MUST_EXIST))?;
+    // Locked (shared) on PostgreSQL: `roles::delete` counts the role's grants under its lock.
+    role::Entity::find_by_id(id).lock_shared().one(db).await?;
     visible_roles(db, organization_id, Some(&[id])).await?.pop().ok_or_else(|| AppError::bad_input(ROLE_MUST_EXIST))
 }
 
@@ -179,6 +185,7 @@ async fn role_to_grant(db: &impl ConnectionTrait, organization_id: &str, id: &st
 async fn account_of(db: &impl ConnectionTrait, organization_id: &str, id: i32) -> AppResult<account::Model> {
     account::Entity::find_by_id(id)
         .filter(account::Column::OrganizationId.eq(organization_id))
+        .lock_shared()
         .one(db)
         .await?
         .ok_or_else(lookup::not_found)

@@ -8,6 +8,7 @@ use std::collections::HashSet;
 
 use entity::enums::UserType;
 use entity::{authentication_domain, group, group_membership, user};
+use sea_orm::sea_query::LockType;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use serde_json::{Value, json};
 
@@ -62,8 +63,9 @@ pub async fn create(
     let display_name = validate::name("Display name", display_name)?;
     super::in_transaction(db, async |txn| {
         confirm(txn, proof).await?;
-        let domain = lookup::domain(txn, &caller.organization_id, domain_id).await?;
+        // The organization, then the domain (shared: a deletion of the domain waits, or is waited for).
         let organization = lookup::organization_for_update(txn, &caller.organization_id).await?;
+        let domain = lookup::domain_locked(txn, &caller.organization_id, domain_id, LockType::Share).await?;
         edition::check_custom_group(organization.edition)?;
         lookup::require_manual(&domain, SCIM_GROUPS)?;
         if name_in_use(txn, &domain.id, &display_name, None).await? {
@@ -96,7 +98,7 @@ pub async fn rename(
     let display_name = validate::name("Display name", display_name)?;
     super::in_transaction(db, async |txn| {
         confirm(txn, proof).await?;
-        let (before, domain) = lookup::group(txn, &caller.organization_id, id).await?;
+        let (before, domain) = lookup::group_locked(txn, &caller.organization_id, id, LockType::Update).await?;
         lookup::require_manual(&domain, SCIM_GROUPS)?;
         if before.display_name == display_name {
             return Ok(before);
@@ -126,7 +128,8 @@ pub async fn delete(db: &DatabaseConnection, proof: &Allowed<ManageGroups>, id: 
     let caller = proof.actor();
     super::in_transaction(db, async |txn| {
         let principal = confirm(txn, proof).await?;
-        let (group, domain) = lookup::group(txn, &caller.organization_id, id).await?;
+        // Locked: a membership change or grant on the group commits before, or finds no group.
+        let (group, domain) = lookup::group_locked(txn, &caller.organization_id, id, LockType::Update).await?;
         lookup::require_manual(&domain, SCIM_GROUPS)?;
         if group.is_default {
             return Err(AppError::bad_input("Default groups cannot be deleted"));
@@ -193,11 +196,13 @@ pub async fn change_members(
     let caller = proof.actor();
     super::in_transaction(db, async |txn| {
         let principal = confirm(txn, proof).await?;
-        let groups = lookup::groups(txn, &caller.organization_id, &group_ids).await?;
-        let users = lookup::users(txn, &caller.organization_id, &user_ids).await?;
+        // The organization first, then the groups and users, shared: a deletion of one of them
+        // waits until this change commits, or this change waits for it and finds it gone.
+        let edition = lookup::organization_for_update(txn, &caller.organization_id).await?.edition;
+        let groups = lookup::groups_locked(txn, &caller.organization_id, &group_ids, LockType::Share).await?;
+        let users = lookup::users_locked(txn, &caller.organization_id, &user_ids, LockType::Share).await?;
         check_same_domain(&groups, &users)?;
         let before = delegation::access_of(txn, &principal, &user_ids).await?;
-        let edition = lookup::organization_for_update(txn, &caller.organization_id).await?.edition;
         if change == MembershipChange::Add {
             for (group, _) in &groups {
                 for (user, _) in users.iter().filter(|(u, _)| u.user_type == UserType::Basic) {

@@ -6,8 +6,8 @@
 
 use entity::enums::{ProvisioningType, UserType};
 use entity::{account, authentication_domain, group, organization, user};
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect};
+use sea_orm::sea_query::{Expr, ExprTrait, LockType, Query};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::error::{AppError, AppResult};
 
@@ -51,6 +51,82 @@ pub async fn domain(
         .one(db)
         .await?
         .ok_or_else(not_found)
+}
+
+// Row locks for changes that race each other on PostgreSQL (SQLite runs one write transaction at
+// a time: the locks are no-ops there). A change locks the rows its checks depend on, `Share` when
+// it adds under them (a user to a domain, members to a group), `Update` when it changes or
+// deletes them, so that a check holds until the change commits; a row deleted meanwhile is "not
+// found". To keep deadlocks away, a change locks in this order: the organization first (when it
+// locks it at all), then domains, groups, users, roles; rows of one table in id order.
+
+/// An authentication domain of the organization, locked with `lock` for the rest of the
+/// transaction on PostgreSQL.
+pub async fn domain_locked(
+    db: &impl ConnectionTrait,
+    organization_id: &str,
+    id: &str,
+    lock: LockType,
+) -> AppResult<authentication_domain::Model> {
+    authentication_domain::Entity::find_by_id(id.trim())
+        .filter(authentication_domain::Column::OrganizationId.eq(organization_id))
+        .lock(lock)
+        .one(db)
+        .await?
+        .ok_or_else(not_found)
+}
+
+/// Like [`groups`], the groups locked with `lock` first (in id order) on PostgreSQL.
+pub async fn groups_locked(
+    db: &impl ConnectionTrait,
+    organization_id: &str,
+    ids: &[String],
+    lock: LockType,
+) -> AppResult<Vec<(group::Model, authentication_domain::Model)>> {
+    group::Entity::find()
+        .filter(group::Column::Id.is_in(ids.iter().map(|i| i.trim().to_owned())))
+        .order_by_asc(group::Column::Id)
+        .lock(lock)
+        .all(db)
+        .await?;
+    groups(db, organization_id, ids).await
+}
+
+/// Like [`group`], the group locked with `lock` first on PostgreSQL.
+pub async fn group_locked(
+    db: &impl ConnectionTrait,
+    organization_id: &str,
+    id: &str,
+    lock: LockType,
+) -> AppResult<(group::Model, authentication_domain::Model)> {
+    groups_locked(db, organization_id, &[id.to_owned()], lock).await?.pop().ok_or_else(not_found)
+}
+
+/// Like [`users`], the users locked with `lock` first (in id order) on PostgreSQL.
+pub async fn users_locked(
+    db: &impl ConnectionTrait,
+    organization_id: &str,
+    ids: &[i64],
+    lock: LockType,
+) -> AppResult<Vec<(user::Model, authentication_domain::Model)>> {
+    user::Entity::find()
+        .filter(user::Column::Id.is_in(ids.iter().copied()))
+        .order_by_asc(user::Column::Id)
+        .lock(lock)
+        .all(db)
+        .await?;
+    users(db, organization_id, ids).await
+}
+
+/// Like [`user`], the user locked with `lock` first on PostgreSQL.
+pub async fn user_locked(
+    db: &impl ConnectionTrait,
+    organization_id: &str,
+    id: &str,
+    lock: LockType,
+) -> AppResult<(user::Model, authentication_domain::Model)> {
+    let id = user_id(id)?;
+    users_locked(db, organization_id, &[id], lock).await?.pop().ok_or_else(not_found)
 }
 
 /// A user id as NerdGraph sends it (a numeric string); anything else names no user.

@@ -4,7 +4,10 @@
 
 use std::sync::Arc;
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, TransactionTrait};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
+};
 
 use crate::access::CapabilityId;
 use crate::access::decision::{Allowed, Decidable, Principal, UseCapability};
@@ -46,15 +49,31 @@ pub async fn confirm<T: Decidable + Clone>(db: &impl ConnectionTrait, proof: &Al
     Ok(fresh.principal().clone())
 }
 
+/// How every change begins its transaction. On SQLite `BEGIN IMMEDIATE`: the transaction takes
+/// the database's write lock at once, waiting for it (up to the busy timeout of `db.rs`) while
+/// another writer holds it, so concurrent changes queue one after the other. A deferred
+/// transaction would start as a reader and fail with "database is locked" (SQLITE_BUSY) at its
+/// first write whenever another writer committed in between: SQLite cannot upgrade a read
+/// snapshot that is no longer the latest, and the busy timeout does not help there. On PostgreSQL
+/// the option is ignored (READ COMMITTED); there a change locks the rows its checks depend on
+/// (`SELECT ... FOR UPDATE / FOR SHARE`, see `lookup`), which SQLite, one writer at a time, does
+/// not need.
+pub(crate) fn write_transaction() -> TransactionOptions {
+    TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() }
+}
+
 /// Runs `body` in one transaction: commits when it succeeds and rolls back, before returning,
 /// when it fails. Never leave the rollback to `Drop`: a dropped transaction only *schedules* its
 /// rollback for the connection's next use, so the pooled connection would sit idle in a
 /// transaction, holding its locks, until some later request happens to pick it.
+///
+/// The transaction is a write transaction ([`write_transaction`]): on SQLite concurrent changes
+/// run one at a time instead of failing with "database is locked".
 pub async fn in_transaction<T>(
     db: &DatabaseConnection,
     body: impl AsyncFnOnce(&DatabaseTransaction) -> AppResult<T>,
 ) -> AppResult<T> {
-    let txn = db.begin().await?;
+    let txn = db.begin_with_options(write_transaction()).await?;
     match body(&txn).await {
         Ok(value) => {
             txn.commit().await?;

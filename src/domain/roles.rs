@@ -6,7 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use entity::enums::{RoleType, Scope, UserType};
 use entity::{access_grant, role, role_capability};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QuerySelect, Set,
 };
 use serde_json::{Value, json};
 
@@ -14,7 +15,7 @@ use super::audit::{self, Audit};
 use super::{Actor, confirm, lookup, validate};
 use crate::access::decision::{self, Action, Allowed, ManageCustomRoles};
 use crate::access::{self, CapabilityId, Catalog, EffectiveAccess, edition};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, on_unique_violation};
 
 const NAME_TAKEN: &str = "Name has already been taken";
 
@@ -108,7 +109,8 @@ pub async fn create(
             ..Default::default()
         }
         .insert(txn)
-        .await?;
+        .await
+        .map_err(|e| on_unique_violation(e, || NAME_TAKEN.to_owned()))?;
         write_capabilities(txn, created.id, &capabilities).await?;
         audit::record(
             txn,
@@ -121,8 +123,10 @@ pub async fn create(
 }
 
 /// A custom role of the caller's organization; standard roles cannot be changed.
+/// Locked for the rest of the transaction on PostgreSQL: a grant of the role commits before (and
+/// `delete` counts it) or waits and then finds no role.
 async fn custom_role(db: &impl ConnectionTrait, caller: &Actor, id: i32) -> AppResult<role::Model> {
-    let role = role::Entity::find_by_id(id).one(db).await?.ok_or_else(lookup::not_found)?;
+    let role = role::Entity::find_by_id(id).lock_exclusive().one(db).await?.ok_or_else(lookup::not_found)?;
     match (&role.organization_id, role.role_type) {
         (Some(org), RoleType::Custom) if *org == caller.organization_id => Ok(role),
         (None, RoleType::Standard) => Err(AppError::bad_input("Standard roles cannot be changed or deleted")),
@@ -160,7 +164,7 @@ pub async fn update(
             model.name = Set(name.clone());
             model.display_name = Set(name.clone());
         }
-        let after = model.update(txn).await?;
+        let after = model.update(txn).await.map_err(|e| on_unique_violation(e, || NAME_TAKEN.to_owned()))?;
         if let Some(capabilities) = &capabilities {
             write_capabilities(txn, id, capabilities).await?;
         }

@@ -5,6 +5,7 @@
 
 use entity::enums::{EmailVerificationState, UserType};
 use entity::{api_key, group, group_membership, user};
+use sea_orm::sea_query::LockType;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use serde_json::{Value, json};
 
@@ -82,7 +83,15 @@ pub async fn create(db: &DatabaseConnection, proof: &Allowed<ManageUsers>, input
 
     super::in_transaction(db, async |txn| {
         confirm(txn, proof).await?;
-        let domain = lookup::domain(txn, &caller.organization_id, &input.authentication_domain_id).await?;
+        if user_type == UserType::Full {
+            // The organization before the domain: the order every change locks in.
+            lookup::organization_for_update(txn, &caller.organization_id).await?;
+        }
+        // Shared: creations in one domain run side by side, a deletion of the domain waits for
+        // them (and then counts their users), or they wait for it (and find no domain).
+        let domain =
+            lookup::domain_locked(txn, &caller.organization_id, &input.authentication_domain_id, LockType::Share)
+                .await?;
         lookup::require_manual(&domain, SCIM_CREATE)?;
         if user_type == UserType::Full {
             check_full_user_added(txn, &caller.organization_id).await?;
@@ -130,7 +139,11 @@ pub async fn update(
 
     super::in_transaction(db, async |txn| {
         let principal = confirm(txn, proof).await?;
-        let (before, domain) = lookup::user(txn, &caller.organization_id, id).await?;
+        if changes.user_type.is_some() {
+            // A change of type locks the organization (`check_type_change`): first, as always.
+            lookup::organization_for_update(txn, &caller.organization_id).await?;
+        }
+        let (before, domain) = lookup::user_locked(txn, &caller.organization_id, id, LockType::Update).await?;
         let access_before = delegation::access_of(txn, &principal, &[before.id]).await?;
         delegation::check_acting_on(txn, &principal, &[before.id]).await?;
         let edits_profile = email.as_ref().is_some_and(|e| *e != before.email)
@@ -219,7 +232,7 @@ pub async fn delete(db: &DatabaseConnection, proof: &Allowed<ManageUsers>, id: &
     let caller = proof.actor();
     super::in_transaction(db, async |txn| {
         let principal = confirm(txn, proof).await?;
-        let (user, domain) = lookup::user(txn, &caller.organization_id, id).await?;
+        let (user, domain) = lookup::user_locked(txn, &caller.organization_id, id, LockType::Update).await?;
         delegation::check_acting_on(txn, &principal, &[user.id]).await?;
         lookup::require_manual(&domain, SCIM_DELETE)?;
         if user.id == caller.user_id {

@@ -56,15 +56,20 @@ impl TestApp {
 
     /// A user key for `user_id` on the primary account; returns the plaintext.
     pub async fn create_key(&self, user_id: i64) -> String {
+        self.create_key_on(user_id, self.primary_account_id).await.0
+    }
+
+    /// A user key for `user_id` on `account_id`: (plaintext, key id).
+    pub async fn create_key_on(&self, user_id: i64, account_id: i32) -> (String, String) {
         let secret = ApiKeySecret::generate_user_key();
-        api_key::ActiveModel {
+        let stored = api_key::ActiveModel {
             id: Set(new_key_id()),
             key_hash: Set(secret.hash()),
             key_prefix: Set(secret.shown_prefix().to_owned()),
             key_type: Set(KeyType::User),
             ingest_type: Set(None),
             user_id: Set(Some(user_id)),
-            account_id: Set(self.primary_account_id),
+            account_id: Set(account_id),
             name: Set("test key".into()),
             notes: Set(String::new()),
             created_at: Set(Utc::now()),
@@ -72,7 +77,7 @@ impl TestApp {
         .insert(&self.db)
         .await
         .expect("insert key");
-        secret.expose().to_owned()
+        (secret.expose().to_owned(), stored.id)
     }
 
     pub async fn group_id(&self, display_name: &str) -> String {

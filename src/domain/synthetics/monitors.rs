@@ -605,6 +605,9 @@ async fn private_locations(
     Ok(synthetics_private_location::Entity::find()
         .filter(synthetics_private_location::Column::AccountId.eq(account_id))
         .filter(synthetics_private_location::Column::Guid.is_in(guids.iter().cloned()))
+        // Shared on PostgreSQL: the locations exist until the monitor naming them is committed.
+        .order_by_asc(synthetics_private_location::Column::Id)
+        .lock_shared()
         .all(db)
         .await?
         .into_iter()

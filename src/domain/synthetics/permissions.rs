@@ -10,10 +10,10 @@ use entity::{
     synthetics_permission_group_member as member, synthetics_permission_rule as rule, synthetics_permission_setting,
     synthetics_private_location, user,
 };
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, LockType, OnConflict, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, Set,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde_json::json;
 
@@ -23,7 +23,7 @@ use crate::access::synthetics::{self as rules, Rule, Target};
 use crate::access::{Catalog, synthetics::EntityKind};
 use crate::domain::audit::{self, Audit};
 use crate::domain::{Actor, access_facts, confirm, lookup, validate, wrong_proof};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, on_unique_violation};
 
 /// Most users one membership change may name.
 pub const MAX_USERS_PER_CHANGE: usize = 100;
@@ -60,13 +60,16 @@ fn managed(proof: &Allowed<SyntheticsChange>, account_id: i32) -> AppResult<()> 
     }
 }
 
-/// A permission group of the account whose permission system `proof` lets the actor manage.
+/// A permission group of the account whose permission system `proof` lets the actor manage,
+/// locked with `lock` for the rest of the transaction on PostgreSQL.
 async fn managed_group(
     db: &impl ConnectionTrait,
     proof: &Allowed<SyntheticsChange>,
     id: &str,
+    lock: LockType,
 ) -> AppResult<sgroup::Model> {
-    let found = group(db, proof.actor(), id).await?;
+    let found = sgroup::Entity::find_by_id(id.trim()).lock(lock).one(db).await?.ok_or_else(lookup::not_found)?;
+    account_of(db, proof.actor(), found.account_id).await?;
     managed(proof, found.account_id)?;
     Ok(found)
 }
@@ -158,7 +161,8 @@ pub async fn create_group(
             created_at: Set(crate::domain::now()),
         }
         .insert(txn)
-        .await?;
+        .await
+        .map_err(|e| on_unique_violation(e, || NAME_TAKEN.to_owned()))?;
         audit::record(
             txn,
             Audit::changed(
@@ -186,13 +190,13 @@ pub async fn rename_group(
     let name = validate::name("Name", name)?;
     super::super::in_transaction(db, async |txn| {
         confirm(txn, proof).await?;
-        let before = managed_group(txn, proof, id).await?;
+        let before = managed_group(txn, proof, id, LockType::Update).await?;
         if name_in_use(txn, before.account_id, &name, Some(&before.id)).await? {
             return Err(AppError::bad_input(NAME_TAKEN));
         }
         let mut model: sgroup::ActiveModel = before.clone().into();
         model.name = Set(name.clone());
-        let after = model.update(txn).await?;
+        let after = model.update(txn).await.map_err(|e| on_unique_violation(e, || NAME_TAKEN.to_owned()))?;
         audit::record(
             txn,
             Audit::changed(
@@ -219,7 +223,7 @@ pub async fn delete_group(
     let caller = proof.actor();
     super::super::in_transaction(db, async |txn| {
         confirm(txn, proof).await?;
-        let found = managed_group(txn, proof, id).await?;
+        let found = managed_group(txn, proof, id, LockType::Update).await?;
         sgroup::Entity::delete_by_id(found.id.clone()).exec(txn).await?;
         audit::record(
             txn,
@@ -255,7 +259,10 @@ async fn users_with_access(
     if let Some(ids) = only {
         select = select.filter(user::Column::Id.is_in(ids.iter().copied()));
     }
-    let ids: Vec<i64> = select.all(db).await?.into_iter().map(|u| u.id).collect();
+    // Shared on PostgreSQL (only `add_members` calls this): a deletion of one of these users waits
+    // until the new members are committed (and deletes them with the user), or is waited for.
+    let ids: Vec<i64> =
+        select.order_by_asc(user::Column::Id).lock_shared().all(db).await?.into_iter().map(|u| u.id).collect();
     let access = access_facts::effective_access(db, catalog, &ids).await?;
     let mut with_access: Vec<i64> =
         ids.into_iter().filter(|id| access.get(id).is_some_and(|a| a.has_account_access(account_id))).collect();
@@ -283,11 +290,11 @@ pub async fn add_members(
     }
     super::super::in_transaction(db, async |txn| {
         confirm(txn, proof).await?;
-        let found = managed_group(txn, proof, id).await?;
+        let found = managed_group(txn, proof, id, LockType::Share).await?;
         let members = if add_all {
             users_with_access(txn, catalog, caller, found.account_id, None).await?
         } else {
-            let known = lookup::users(txn, &caller.organization_id, user_ids).await?;
+            let known = lookup::users_locked(txn, &caller.organization_id, user_ids, LockType::Share).await?;
             let ids: Vec<i64> = known.iter().map(|(u, _)| u.id).collect();
             let allowed = users_with_access(txn, catalog, caller, found.account_id, Some(&ids)).await?;
             if let Some(missing) = ids.iter().find(|id| !allowed.contains(id)) {
@@ -334,7 +341,7 @@ pub async fn remove_members(
     }
     super::super::in_transaction(db, async |txn| {
         confirm(txn, proof).await?;
-        let found = managed_group(txn, proof, id).await?;
+        let found = managed_group(txn, proof, id, LockType::Share).await?;
         member::Entity::delete_many()
             .filter(member::Column::GroupId.eq(found.id.clone()))
             .filter(member::Column::UserId.is_in(user_ids.iter().copied()))
@@ -384,21 +391,23 @@ async fn entity_target(db: &impl ConnectionTrait, account_id: i32, kind: EntityK
             }
         )));
     }
+    // Shared on PostgreSQL: a deletion of the entity (which deletes the rules naming it) waits
+    // until this rule is committed, or this change waits for it and finds no entity.
     let exists = match kind {
-        SyntheticsEntityKind::Monitor => {
-            synthetics_monitor::Entity::find()
-                .filter(synthetics_monitor::Column::Guid.eq(guid.trim()))
-                .count(db)
-                .await?
-        }
-        SyntheticsEntityKind::PrivateLocation => {
-            synthetics_private_location::Entity::find()
-                .filter(synthetics_private_location::Column::Guid.eq(guid.trim()))
-                .count(db)
-                .await?
-        }
+        SyntheticsEntityKind::Monitor => synthetics_monitor::Entity::find()
+            .filter(synthetics_monitor::Column::Guid.eq(guid.trim()))
+            .lock_shared()
+            .one(db)
+            .await?
+            .is_some(),
+        SyntheticsEntityKind::PrivateLocation => synthetics_private_location::Entity::find()
+            .filter(synthetics_private_location::Column::Guid.eq(guid.trim()))
+            .lock_shared()
+            .one(db)
+            .await?
+            .is_some(),
     };
-    if exists == 0 {
+    if !exists {
         return Err(lookup::not_found());
     }
     Ok(guid.trim().to_owned())
@@ -415,7 +424,7 @@ pub async fn set_rule(
     let caller = proof.actor();
     super::super::in_transaction(db, async |txn| {
         confirm(txn, proof).await?;
-        let found = managed_group(txn, proof, id).await?;
+        let found = managed_group(txn, proof, id, LockType::Share).await?;
         let target = match &request.guid {
             Some(guid) => entity_target(txn, found.account_id, request.kind, guid).await?,
             None => rule::ALL.to_owned(),
@@ -477,7 +486,7 @@ pub async fn remove_rule(
     let caller = proof.actor();
     super::super::in_transaction(db, async |txn| {
         confirm(txn, proof).await?;
-        let found = managed_group(txn, proof, id).await?;
+        let found = managed_group(txn, proof, id, LockType::Share).await?;
         let target = guid.map(|g| g.trim().to_owned()).unwrap_or_else(|| rule::ALL.to_owned());
         rule::Entity::delete_many()
             .filter(rule::Column::GroupId.eq(found.id.clone()))
