@@ -14,6 +14,7 @@ mod catalog;
 mod contract;
 mod customer_administration;
 mod http;
+mod http_limits;
 mod readme_example;
 mod schema;
 mod synthetics_locations;
