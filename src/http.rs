@@ -161,7 +161,12 @@ impl HttpState {
             return Err(too_many_failed_attempts(wait));
         }
         match auth::authenticate(&self.app.db, headers).await {
-            Ok(viewer) => Ok(viewer),
+            Ok(viewer) => match self.auth_throttle.blocked_for(ip) {
+                // Blocked by a failure that ran alongside: refused like every request of the
+                // address, so that a key guessed in a parallel burst is not confirmed either.
+                Some(wait) => Err(too_many_failed_attempts(wait)),
+                None => Ok(viewer),
+            },
             Err(AuthError::BadApiKey) => {
                 if auth::presented_key(headers).is_some()
                     && let Some(wait) = self.auth_throttle.record_failure(ip)

@@ -252,6 +252,16 @@ backend_test!(malformed_requests_get_json_errors, |app| {
         assert_eq!((status, body), (expected_status, error(message, "BAD_USER_INPUT")), "{payload:?}");
     }
 
+    // JSON with a charset, or without a Content-Type, is accepted.
+    for content_type in [Some("application/json; charset=utf-8"), None] {
+        let mut request = Request::post("/graphql").header("Api-Key", ADMIN_KEY);
+        if let Some(content_type) = content_type {
+            request = request.header("Content-Type", content_type);
+        }
+        let (status, _, body) = call(&app.router, request.body(query_body(WHO_AM_I).into()).expect("request")).await;
+        assert_eq!((status, &body["data"]["actor"]["user"]["email"]), (StatusCode::OK, &json!(ADMIN_EMAIL)), "{body}");
+    }
+
     // A GET with variables that are not JSON.
     let uri = format!("/graphql?query={}&variables=%7Bnope", urlencode(WHO_AM_I));
     let (status, _, body) =
@@ -386,6 +396,26 @@ backend_test!(failed_key_attempts_are_throttled_per_address, |app| {
     let (status, _, _) =
         call(&router, from(attacker, post(None).body(query_body(WHO_AM_I).into()).expect("request"))).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+});
+
+backend_test!(parallel_failed_attempts_get_exactly_the_burst_of_401s, |app| {
+    let limits =
+        HttpLimits { failed_auth_burst: 5, failed_auth_refill: Duration::from_secs(3600), ..HttpLimits::default() };
+    let router = app.router_with(limits).await;
+    let attempts: Vec<_> = (0..12)
+        .map(|i| {
+            let key = format!("NRAK-WRONGWRONGWRONGWRONGWRONG{i:02}");
+            let request = from([203, 0, 113, 8], post(Some(&key)).body(query_body(WHO_AM_I).into()).expect("request"));
+            tokio::spawn(router.clone().oneshot(request))
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for attempt in attempts {
+        statuses.push(attempt.await.expect("task").expect("router answers").status());
+    }
+    let unauthorized = statuses.iter().filter(|status| **status == StatusCode::UNAUTHORIZED).count();
+    let throttled = statuses.iter().filter(|status| **status == StatusCode::TOO_MANY_REQUESTS).count();
+    assert_eq!((unauthorized, throttled), (5, 7), "{statuses:?}");
 });
 
 backend_test!(forwarded_for_counts_only_when_trusted, |app| {
