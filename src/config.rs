@@ -59,13 +59,14 @@ pub struct ServeArgs {
     pub log_format: LogFormat,
 
     #[command(flatten)]
-    pub limits: LimitArgs,
-
-    #[command(flatten)]
     pub database: DatabaseArgs,
 
     #[command(flatten)]
     pub bootstrap: BootstrapArgs,
+
+    // Last: its help heading also applies to the flags after it.
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 impl ServeArgs {
