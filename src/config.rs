@@ -7,6 +7,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::db::DEFAULT_DATABASE_URL;
+use crate::http::HttpLimits;
 
 /// AccessGraph: a NerdGraph-compatible GraphQL service for identity and access management.
 #[derive(Debug, Parser)]
@@ -62,12 +63,70 @@ pub struct ServeArgs {
 
     #[command(flatten)]
     pub bootstrap: BootstrapArgs,
+
+    // Last: its help heading also applies to the flags after it.
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 impl ServeArgs {
     pub fn request_timeout(&self) -> Duration {
         Duration::from_secs(self.request_timeout_secs)
     }
+
+    /// The limits the HTTP layer enforces.
+    pub fn http_limits(&self) -> HttpLimits {
+        let limits = &self.limits;
+        HttpLimits {
+            request_timeout: self.request_timeout(),
+            max_body_bytes: limits.max_body_bytes,
+            max_query_bytes: limits.max_query_bytes,
+            max_fields: limits.max_fields,
+            max_concurrent_requests_per_user: limits.max_concurrent_requests_per_user,
+            failed_auth_burst: limits.failed_auth_burst,
+            failed_auth_refill: Duration::from_secs(60) / limits.failed_auth_per_minute,
+            trust_forwarded_for: limits.trust_forwarded_for,
+        }
+    }
+}
+
+/// What one request may ask for, and how failed key attempts are throttled.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Limits")]
+pub struct LimitArgs {
+    /// Largest request body in bytes; larger bodies are answered 413 before they are read.
+    #[arg(long, env = "ACCESSGRAPH_MAX_BODY_BYTES", default_value_t = 8 * 1024 * 1024, value_parser = at_least_one)]
+    pub max_body_bytes: usize,
+
+    /// Longest GraphQL document (the `query` string) in bytes.
+    #[arg(long, env = "ACCESSGRAPH_MAX_QUERY_BYTES", default_value_t = 256 * 1024, value_parser = at_least_one)]
+    pub max_query_bytes: usize,
+
+    /// Most fields one operation may select, counting aliases, `__typename` and each fragment
+    /// spread's fields.
+    #[arg(long, env = "ACCESSGRAPH_MAX_FIELDS", default_value_t = 1_000, value_parser = at_least_one)]
+    pub max_fields: usize,
+
+    /// Most requests of one user in flight at once; more are answered 429 TOO_MANY_REQUESTS.
+    #[arg(long, env = "ACCESSGRAPH_MAX_CONCURRENT_REQUESTS_PER_USER", default_value_t = 25,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_concurrent_requests_per_user: u32,
+
+    /// Failed key attempts one client address may make in a burst before it is throttled.
+    #[arg(long, env = "ACCESSGRAPH_FAILED_AUTH_BURST", default_value_t = 20,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub failed_auth_burst: u32,
+
+    /// Failed key attempts per minute a throttled address earns back; until then its requests
+    /// are answered 429 without their key being checked.
+    #[arg(long, env = "ACCESSGRAPH_FAILED_AUTH_PER_MINUTE", default_value_t = 120,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub failed_auth_per_minute: u32,
+
+    /// Take the client address from the last `X-Forwarded-For` entry: only behind a proxy that
+    /// sets it.
+    #[arg(long, env = "ACCESSGRAPH_TRUST_FORWARDED_FOR")]
+    pub trust_forwarded_for: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -102,6 +161,15 @@ pub struct BootstrapArgs {
     /// made and printed once.
     #[arg(long, env = "ACCESSGRAPH_BOOTSTRAP_KEY", hide_env_values = true)]
     pub bootstrap_key: Option<String>,
+}
+
+/// A count or size of at least 1.
+fn at_least_one(value: &str) -> Result<usize, String> {
+    match value.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".to_owned()),
+        Ok(n) => Ok(n),
+        Err(err) => Err(err.to_string()),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -144,6 +212,23 @@ mod tests {
         assert!(cli.command.is_none());
         assert_eq!(cli.serve.listen.port(), 9999);
         assert_eq!(cli.serve.bootstrap.edition, EditionArg::Enterprise);
+    }
+
+    #[test]
+    fn limit_flags_default_to_http_limits_default() {
+        let cli = Cli::try_parse_from(["accessgraph"]).expect("parses");
+        assert_eq!(cli.serve.http_limits(), HttpLimits::default());
+        let cli = Cli::try_parse_from([
+            "accessgraph",
+            "--max-concurrent-requests-per-user",
+            "3",
+            "--failed-auth-per-minute",
+            "6",
+        ])
+        .expect("parses");
+        assert_eq!(cli.serve.http_limits().max_concurrent_requests_per_user, 3);
+        assert_eq!(cli.serve.http_limits().failed_auth_refill, Duration::from_secs(10));
+        assert!(Cli::try_parse_from(["accessgraph", "--max-concurrent-requests-per-user", "0"]).is_err());
     }
 
     #[test]

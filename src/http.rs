@@ -1,80 +1,276 @@
-//! The HTTP surface: `POST /graphql` (and GraphQL over `GET /graphql`), GraphiQL at `GET /graphiql`
+//! The HTTP surface: `POST /graphql` (and queries over `GET /graphql`), GraphiQL at `GET /graphiql`
 //! (and `GET /graphql` from a browser), and `GET /healthz`.
 //!
 //! Every request passes the same stack: a panic becomes a JSON 500, a request taking longer than
-//! the timeout is answered 408, bodies are size-limited, and each request is traced.
+//! the timeout is answered 408, a body over the limit is answered 413 before it is buffered, and
+//! every error answer (404, 405, 408, 413, ...) is JSON in NerdGraph's error shape. A GraphQL
+//! request then goes through [`HttpState::graphql`]: the client address's failed-key throttle,
+//! authentication, the user's concurrency slot, reading and parsing the body, the document checks
+//! ([`document`]), and execution. The limits are [`HttpLimits`].
+
+mod document;
+mod limits;
 
 use std::any::Any;
+use std::error::Error as StdError;
+use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_graphql::http::GraphiQLSource;
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
-use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
+use async_graphql_axum::GraphQLResponse;
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::{Json, Router, middleware};
+use http_body_util::LengthLimitError;
 use serde_json::json;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+pub use self::limits::HttpLimits;
+use self::limits::{FailedAuthThrottle, UserSlots, client_ip};
 use crate::AppState;
-use crate::auth::{self, AuthError};
+use crate::auth::{self, AuthError, Viewer};
+use crate::graphql::error::{ErrorClass, INTERNAL_ERROR_MESSAGE};
 use crate::graphql::loaders::Loaders;
-
-/// Largest request body accepted.
-const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 
 /// NerdGraph's answer to a missing or wrong key (HTTP 401).
 pub const BAD_API_KEY_MESSAGE: &str = "Bad API Key or no API Key provided";
 
-pub fn router(state: AppState, request_timeout: Duration) -> Router {
+/// NerdGraph's answer when one user has too many requests in flight (HTTP 429).
+pub const TOO_MANY_CONCURRENT_REQUESTS_MESSAGE: &str = "Too many concurrent requests";
+
+/// The answer to a client address over its failed-key limit (HTTP 429).
+pub const TOO_MANY_FAILED_ATTEMPTS_MESSAGE: &str =
+    "Too many failed authentication attempts from this address; try again later";
+
+/// What the handlers share: the application, the limits and their counters.
+#[derive(Clone)]
+struct HttpState {
+    app: AppState,
+    limits: Arc<HttpLimits>,
+    user_slots: Arc<UserSlots>,
+    auth_throttle: Arc<FailedAuthThrottle>,
+}
+
+/// The application's router, enforcing `limits`. Its counters (requests in flight, failed key
+/// attempts) belong to this router.
+pub fn router(state: AppState, limits: HttpLimits) -> Router {
+    let max_body_bytes = limits.max_body_bytes;
+    let request_timeout = limits.request_timeout;
+    let http = HttpState {
+        app: state,
+        user_slots: UserSlots::new(limits.max_concurrent_requests_per_user),
+        auth_throttle: Arc::new(FailedAuthThrottle::new(limits.failed_auth_burst, limits.failed_auth_refill)),
+        limits: Arc::new(limits),
+    };
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/graphiql", get(graphiql))
         .route("/healthz", get(healthz))
-        .with_state(state)
+        .fallback(not_found)
+        .with_state(http)
         .layer(
             ServiceBuilder::new()
                 .layer(CatchPanicLayer::custom(panic_response))
-                .layer(TraceLayer::new_for_http())
+                .layer(RequestBodyLimitLayer::new(max_body_bytes))
+                // The same limit for axum's own body extractors (their default is 2 MB).
+                .layer(DefaultBodyLimit::max(max_body_bytes))
                 .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, request_timeout)),
         )
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::map_response(
+            move |response: Response| async move { json_error_body(response, max_body_bytes) },
+        ))
+        .layer(TraceLayer::new_for_http())
 }
 
-/// A GraphQL request: authenticate, then execute with this request's viewer and fresh loaders.
-async fn graphql_post(State(state): State<AppState>, request: Request) -> Response {
-    execute(state, request).await
+/// How a GraphQL request arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Transport {
+    Post,
+    Get,
 }
 
-/// A browser gets GraphiQL; anything else is GraphQL over GET (query string).
-async fn graphql_get(State(state): State<AppState>, request: Request) -> Response {
+async fn graphql_post(State(http): State<HttpState>, request: Request) -> Response {
+    http.graphql(request, Transport::Post).await
+}
+
+/// A browser gets GraphiQL; anything else is GraphQL over GET (query string; queries only).
+async fn graphql_get(State(http): State<HttpState>, request: Request) -> Response {
     if wants_html(request.headers()) {
         return graphiql().await.into_response();
     }
-    execute(state, request).await
+    http.graphql(request, Transport::Get).await
 }
 
-async fn execute(state: AppState, request: Request) -> Response {
-    let viewer = match auth::authenticate(&state.db, request.headers()).await {
-        Ok(viewer) => viewer,
-        Err(AuthError::BadApiKey) => return bad_api_key(),
-        Err(AuthError::Database(err)) => {
-            tracing::error!(error = %err, "database error while authenticating");
-            return server_error();
+impl HttpState {
+    async fn graphql(&self, request: Request, transport: Transport) -> Response {
+        let ip = client_ip(&request, self.limits.trust_forwarded_for);
+        let viewer = match self.authenticate(request.headers(), ip).await {
+            Ok(viewer) => viewer,
+            Err(response) => return response,
+        };
+        // Held until this function returns, or its future is dropped (timeout, panic).
+        let Some(_slot) = self.user_slots.try_acquire(viewer.user_id) else {
+            tracing::info!(user_id = viewer.user_id, "too many concurrent requests");
+            return error_response(
+                StatusCode::TOO_MANY_REQUESTS,
+                ErrorClass::TooManyRequests,
+                TOO_MANY_CONCURRENT_REQUESTS_MESSAGE,
+            );
+        };
+        let gql = match transport {
+            Transport::Post => {
+                let (parts, body) = request.into_parts();
+                read_body(body, self.limits.max_body_bytes).await.and_then(|bytes| parse_post(&parts.headers, &bytes))
+            }
+            Transport::Get => parse_get(&request),
+        };
+        let mut gql = match gql {
+            Ok(gql) => gql,
+            Err(refused) => return refused.into_response(),
+        };
+        if let Err(refusal) = document::check(&mut gql, &self.limits, transport == Transport::Get) {
+            return match refusal {
+                document::Refusal::MutationOverGet => {
+                    let mut response =
+                        error_response(StatusCode::METHOD_NOT_ALLOWED, ErrorClass::BadUserInput, &refusal.message());
+                    response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+                    response
+                }
+                // Refused before execution, answered like any other invalid document.
+                _ => error_response(StatusCode::OK, ErrorClass::BadUserInput, &refusal.message()),
+            };
         }
+        tracing::debug!(user_id = viewer.user_id, "graphql request");
+        let state = &self.app;
+        let gql = gql.data(Loaders::new(&state.db, &state.catalog)).data(viewer);
+        GraphQLResponse::from(state.schema.execute(gql).await).into_response()
+    }
+
+    /// The request's viewer, or the answer: 401 for a missing or wrong key, 429 for a client
+    /// address over its failed-key limit (whose key is then not looked at).
+    async fn authenticate(&self, headers: &HeaderMap, ip: IpAddr) -> Result<Viewer, Response> {
+        if let Some(wait) = self.auth_throttle.blocked_for(ip) {
+            return Err(too_many_failed_attempts(wait));
+        }
+        match auth::authenticate(&self.app.db, headers).await {
+            Ok(viewer) => match self.auth_throttle.blocked_for(ip) {
+                // Blocked by a failure that ran alongside: refused like every request of the
+                // address, so that a key guessed in a parallel burst is not confirmed either.
+                Some(wait) => Err(too_many_failed_attempts(wait)),
+                None => Ok(viewer),
+            },
+            Err(AuthError::BadApiKey) => {
+                if auth::presented_key(headers).is_some()
+                    && let Some(wait) = self.auth_throttle.record_failure(ip)
+                {
+                    tracing::warn!(client = %ip, "failed key attempts over the limit: address blocked");
+                    return Err(too_many_failed_attempts(wait));
+                }
+                Err(bad_api_key())
+            }
+            Err(AuthError::Database(err)) => {
+                tracing::error!(error = %err, "database error while authenticating");
+                Err(server_error())
+            }
+        }
+    }
+}
+
+/// The whole body, or 413 as soon as it grows past `max` bytes.
+async fn read_body(body: Body, max: usize) -> Result<Bytes, Refused> {
+    match axum::body::to_bytes(body, max).await {
+        Ok(bytes) => Ok(bytes),
+        Err(err) if is_length_limit(&err) => Err(Refused::payload_too_large(max)),
+        Err(err) => {
+            tracing::debug!(error = %err, "cannot read a request body");
+            Err(Refused::bad_request("The request body could not be read."))
+        }
+    }
+}
+
+fn is_length_limit(err: &axum::Error) -> bool {
+    let mut cause: Option<&(dyn StdError + 'static)> = Some(err);
+    while let Some(err) = cause {
+        if err.is::<LengthLimitError>() {
+            return true;
+        }
+        cause = err.source();
+    }
+    false
+}
+
+/// A POST body: one GraphQL request as JSON.
+fn parse_post(headers: &HeaderMap, body: &[u8]) -> Result<async_graphql::Request, Refused> {
+    if let Some(content_type) = headers.get(header::CONTENT_TYPE) {
+        let essence =
+            content_type.to_str().ok().and_then(|v| v.split(';').next()).map(|v| v.trim().to_ascii_lowercase());
+        if !essence.is_some_and(|essence| essence == "application/json" || essence.ends_with("+json")) {
+            return Err(Refused {
+                status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                class: ErrorClass::BadUserInput,
+                message: "The request body must be JSON, sent with Content-Type: application/json.".to_owned(),
+            });
+        }
+    }
+    if body.iter().find(|byte| !byte.is_ascii_whitespace()) == Some(&b'[') {
+        return Err(Refused::bad_request("Batched requests are not supported: send one operation per request."));
+    }
+    serde_json::from_slice(body).map_err(|err| {
+        use serde_json::error::Category;
+        let (line, column) = (err.line(), err.column());
+        Refused::bad_request(match err.classify() {
+            Category::Eof => format!("The request body is empty or its JSON is incomplete (line {line}, column {column})."),
+            Category::Data => format!(
+                "The request body is not a GraphQL request: send an object with `query` and optionally `variables` and `operationName` (line {line}, column {column})."
+            ),
+            Category::Syntax | Category::Io => {
+                format!("The request body is not valid JSON (line {line}, column {column}).")
+            }
+        })
+    })
+}
+
+/// A GET query string: `query`, and optionally `variables` (JSON), `operationName` and
+/// `extensions` (JSON), as the GraphQL-over-HTTP spec names them.
+fn parse_get(request: &Request) -> Result<async_graphql::Request, Refused> {
+    #[derive(serde::Deserialize)]
+    struct Params {
+        #[serde(default)]
+        query: String,
+        #[serde(rename = "operationName", alias = "operation_name")]
+        operation_name: Option<String>,
+        variables: Option<String>,
+        extensions: Option<String>,
+    }
+    let invalid = || {
+        Refused::bad_request(
+            "The query string is not a GraphQL request: send `query`, and optionally `variables` as JSON and `operationName`.",
+        )
     };
-    let gql = match <GraphQLRequest as FromRequest<()>>::from_request(request, &()).await {
-        Ok(gql) => gql.into_inner(),
-        Err(rejection) => return rejection.into_response(),
+    let Query(params) = Query::<Params>::try_from_uri(request.uri()).map_err(|_| invalid())?;
+    let json_param = |param: Option<&str>| -> Result<serde_json::Value, Refused> {
+        param
+            .filter(|text| !text.is_empty())
+            .map_or(Ok(serde_json::Value::Null), |text| serde_json::from_str(text).map_err(|_| invalid()))
     };
-    tracing::debug!(user_id = viewer.user_id, "graphql request");
-    let gql = gql.data(Loaders::new(&state.db, &state.catalog)).data(viewer);
-    GraphQLResponse::from(state.schema.execute(gql).await).into_response()
+    let mut gql = json!({ "query": params.query, "operationName": params.operation_name });
+    for (name, value) in [
+        ("variables", json_param(params.variables.as_deref())?),
+        ("extensions", json_param(params.extensions.as_deref())?),
+    ] {
+        if !value.is_null() {
+            gql[name] = value;
+        }
+    }
+    serde_json::from_value(gql).map_err(|_| invalid())
 }
 
 fn wants_html(headers: &HeaderMap) -> bool {
@@ -85,14 +281,60 @@ async fn graphiql() -> Html<String> {
     Html(GraphiQLSource::build().endpoint("/graphql").title("AccessGraph").header("Api-Key", "").finish())
 }
 
-async fn healthz(State(state): State<AppState>) -> Response {
-    match state.db.ping().await {
+async fn healthz(State(http): State<HttpState>) -> Response {
+    match http.app.db.ping().await {
         Ok(()) => Json(json!({ "status": "ok" })).into_response(),
         Err(err) => {
             tracing::warn!(error = %err, "health check failed: database unreachable");
             (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "unavailable" }))).into_response()
         }
     }
+}
+
+async fn not_found() -> Response {
+    error_response(StatusCode::NOT_FOUND, ErrorClass::NotFound, "Not found: GraphQL is served at /graphql.")
+}
+
+/// An error answer in NerdGraph's shape: `{"errors":[{"message":…,"extensions":{"errorClass":…}}]}`.
+pub fn error_response(status: StatusCode, class: ErrorClass, message: &str) -> Response {
+    (status, Json(json!({ "errors": [{ "message": message, "extensions": { "errorClass": class.as_str() } }] })))
+        .into_response()
+}
+
+/// A request refused before it runs, answered with `status` and NerdGraph's error shape.
+#[derive(Debug)]
+struct Refused {
+    status: StatusCode,
+    class: ErrorClass,
+    message: String,
+}
+
+impl Refused {
+    fn bad_request(message: impl Into<String>) -> Self {
+        Refused { status: StatusCode::BAD_REQUEST, class: ErrorClass::BadUserInput, message: message.into() }
+    }
+
+    fn payload_too_large(max: usize) -> Self {
+        Refused {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            class: ErrorClass::BadUserInput,
+            message: format!("The request body is larger than {max} bytes."),
+        }
+    }
+}
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        error_response(self.status, self.class, &self.message)
+    }
+}
+
+fn too_many_failed_attempts(wait: Duration) -> Response {
+    let mut response =
+        error_response(StatusCode::TOO_MANY_REQUESTS, ErrorClass::TooManyRequests, TOO_MANY_FAILED_ATTEMPTS_MESSAGE);
+    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+    response
 }
 
 /// HTTP 401 with NerdGraph's exact body.
@@ -107,16 +349,45 @@ pub fn bad_api_key() -> Response {
 }
 
 fn server_error() -> Response {
-    (
-        StatusCode::INTERNAL_SERVER_ERROR,
-        Json(json!({
-            "errors": [{
-                "message": crate::graphql::error::INTERNAL_ERROR_MESSAGE,
-                "extensions": { "errorClass": "INTERNAL_SERVER_ERROR" }
-            }]
-        })),
-    )
-        .into_response()
+    error_response(StatusCode::INTERNAL_SERVER_ERROR, ErrorClass::InternalServerError, INTERNAL_ERROR_MESSAGE)
+}
+
+/// Gives every error answer that is not JSON yet (the layers' 408 and 413, axum's 405 and
+/// rejections) a JSON body in NerdGraph's shape, keeping its status and headers (such as `Allow`).
+fn json_error_body(response: Response, max_body_bytes: usize) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|essence| essence.trim().ends_with("json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let too_large;
+    let (class, message) = match status {
+        StatusCode::NOT_FOUND => (ErrorClass::NotFound, "Not found: GraphQL is served at /graphql."),
+        StatusCode::METHOD_NOT_ALLOWED => (ErrorClass::BadUserInput, "Method not allowed."),
+        StatusCode::REQUEST_TIMEOUT => (ErrorClass::Timeout, "The request took too long and was cancelled."),
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            too_large = Refused::payload_too_large(max_body_bytes).message;
+            (ErrorClass::BadUserInput, too_large.as_str())
+        }
+        StatusCode::UNAUTHORIZED => return bad_api_key(),
+        StatusCode::FORBIDDEN => (ErrorClass::Forbidden, "Forbidden."),
+        StatusCode::TOO_MANY_REQUESTS => (ErrorClass::TooManyRequests, "Too many requests."),
+        status if status.is_server_error() => (ErrorClass::InternalServerError, INTERNAL_ERROR_MESSAGE),
+        status => (ErrorClass::BadUserInput, status.canonical_reason().unwrap_or("Bad request.")),
+    };
+    let (parts, _) = response.into_parts();
+    let mut answer = error_response(status, class, message);
+    for (name, value) in &parts.headers {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            answer.headers_mut().append(name.clone(), value.clone());
+        }
+    }
+    answer
 }
 
 fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response<Body> {

@@ -15,6 +15,7 @@ pub mod http;
 pub mod telemetry;
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use sea_orm::{DatabaseConnection, DbErr};
@@ -41,6 +42,8 @@ impl AppState {
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, then finishes the requests in flight.
+/// Each request carries its peer's address (axum's `ConnectInfo`), by which failed key attempts
+/// are throttled.
 pub async fn serve(
     listener: TcpListener,
     app: axum::Router,
@@ -49,5 +52,7 @@ pub async fn serve(
     if let Ok(addr) = listener.local_addr() {
         tracing::info!(%addr, "AccessGraph listening; GraphQL at http://{addr}/graphql");
     }
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
 }

@@ -120,7 +120,10 @@ async fn without_a_key_a_random_key_is_made_and_works() {
     assert_eq!(org.edition, Edition::Pro);
 
     let state = accessgraph::AppState::new(db).await.expect("state");
-    let router = accessgraph::http::router(state, std::time::Duration::from_secs(5));
+    let router = accessgraph::http::router(
+        state,
+        accessgraph::http::HttpLimits { request_timeout: std::time::Duration::from_secs(5), ..Default::default() },
+    );
     use tower::ServiceExt;
     let request = axum::http::Request::post("/graphql")
         .header("Content-Type", "application/json")

@@ -17,6 +17,7 @@ mod contract;
 mod customer_administration;
 mod delegation;
 mod http;
+mod http_limits;
 mod readme_example;
 mod schema;
 mod synthetics_locations;

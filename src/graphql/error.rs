@@ -32,6 +32,8 @@ pub enum ErrorClass {
     Unauthenticated,
     /// Rate limited; clients retry with back-off.
     TooManyRequests,
+    /// The request took too long and was cancelled (HTTP 408); clients retry.
+    Timeout,
     /// A server failure; clients retry.
     InternalServerError,
 }
@@ -44,6 +46,7 @@ impl ErrorClass {
             ErrorClass::BadUserInput => "BAD_USER_INPUT",
             ErrorClass::Unauthenticated => "UNAUTHENTICATED",
             ErrorClass::TooManyRequests => "TOO_MANY_REQUESTS",
+            ErrorClass::Timeout => "TIMEOUT",
             ErrorClass::InternalServerError => "INTERNAL_SERVER_ERROR",
         }
     }

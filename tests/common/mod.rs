@@ -10,7 +10,6 @@ pub mod fixtures;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
 
 use accessgraph::auth::keys::ApiKeySecret;
 use accessgraph::domain::bootstrap::{self, BootstrapOutcome, BootstrapSpec};
@@ -131,7 +130,7 @@ impl TestApp {
             counter.fetch_add(1, Ordering::SeqCst);
         });
         let state = AppState::new(db.clone()).await.expect("app state");
-        let router = http::router(state, Duration::from_secs(30));
+        let router = http::router(state, http::HttpLimits::default());
         TestApp {
             backend,
             db,
@@ -143,6 +142,12 @@ impl TestApp {
             _sqlite_dir: sqlite_dir,
             pg_schema,
         }
+    }
+
+    /// A router over this app's database with other limits (and its own counters).
+    pub async fn router_with(&self, limits: http::HttpLimits) -> Router {
+        let state = AppState::new(self.db.clone()).await.expect("app state");
+        http::router(state, limits)
     }
 
     /// Sends a request through the router; returns the status and the JSON body.

@@ -1,0 +1,194 @@
+//! Checks on a GraphQL document before it runs: its length, how many fields it selects (fragments
+//! expanded), how deeply fragments nest, and that a mutation did not come over GET.
+
+use std::collections::{HashMap, HashSet};
+
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, FragmentDefinition, OperationDefinition, OperationType, Selection,
+    SelectionSet,
+};
+use async_graphql::{Name, Positioned};
+
+use super::limits::HttpLimits;
+
+/// Deepest nesting of fields and fragment spreads counted; deeper documents are refused (the
+/// parser bounds field nesting, not chains of fragments).
+const MAX_NESTING: usize = 128;
+
+/// Why a document is refused before it runs.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Refusal {
+    QueryTooLong { bytes: usize, max: usize },
+    TooManyFields { max: usize },
+    TooDeep,
+    MutationOverGet,
+}
+
+impl Refusal {
+    pub fn message(&self) -> String {
+        match self {
+            Refusal::QueryTooLong { bytes, max } => {
+                format!("The query is {bytes} bytes long; at most {max} bytes are accepted.")
+            }
+            Refusal::TooManyFields { max } => format!(
+                "The query selects more than {max} fields (aliases and fragment spreads counted); split it into smaller queries."
+            ),
+            Refusal::TooDeep => format!("The query nests fields and fragments more than {MAX_NESTING} levels deep."),
+            Refusal::MutationOverGet => "Mutations are accepted only over POST.".to_owned(),
+        }
+    }
+}
+
+/// Checks `request`'s document. A document that does not parse passes: executing it reports the
+/// syntax error in GraphQL's usual way. The parsed document is kept in `request`, so it is
+/// parsed once.
+pub fn check(request: &mut async_graphql::Request, limits: &HttpLimits, over_get: bool) -> Result<(), Refusal> {
+    let bytes = request.query.len();
+    if bytes > limits.max_query_bytes {
+        return Err(Refusal::QueryTooLong { bytes, max: limits.max_query_bytes });
+    }
+    let operation_name = request.operation_name.clone();
+    let Ok(document) = request.parsed_query() else {
+        return Ok(());
+    };
+    let operations = operations_to_run(document, operation_name.as_deref());
+    if over_get && operations.iter().any(|op| op.ty == OperationType::Mutation) {
+        return Err(Refusal::MutationOverGet);
+    }
+    let mut counter = FieldCounter { fragments: &document.fragments, memo: HashMap::new(), open: HashSet::new() };
+    for operation in operations {
+        match counter.selection_set(&operation.selection_set.node, 0) {
+            Some(fields) if fields > limits.max_fields => {
+                return Err(Refusal::TooManyFields { max: limits.max_fields });
+            }
+            Some(_) => {}
+            None => return Err(Refusal::TooDeep),
+        }
+    }
+    Ok(())
+}
+
+/// The operation that will run: the named one, the only one, or (when the choice is ambiguous
+/// and execution will fail anyway) every one.
+fn operations_to_run<'a>(document: &'a ExecutableDocument, name: Option<&str>) -> Vec<&'a OperationDefinition> {
+    match (&document.operations, name) {
+        (DocumentOperations::Single(operation), _) => vec![&operation.node],
+        (DocumentOperations::Multiple(operations), Some(name)) => {
+            operations.get(name).map(|operation| vec![&operation.node]).unwrap_or_default()
+        }
+        (DocumentOperations::Multiple(operations), None) => {
+            operations.values().map(|operation| &operation.node).collect()
+        }
+    }
+}
+
+/// Counts the fields a selection set selects, each fragment spread counting its fragment's
+/// fields (memoized, so the count is linear in the document).
+struct FieldCounter<'a> {
+    fragments: &'a HashMap<Name, Positioned<FragmentDefinition>>,
+    memo: HashMap<&'a str, usize>,
+    /// Fragments being counted: a spread of one of them is a cycle, which validation refuses.
+    open: HashSet<&'a str>,
+}
+
+impl<'a> FieldCounter<'a> {
+    /// `None` when nesting goes deeper than [`MAX_NESTING`].
+    fn selection_set(&mut self, set: &'a SelectionSet, depth: usize) -> Option<usize> {
+        if depth > MAX_NESTING {
+            return None;
+        }
+        let mut total = 0usize;
+        for item in &set.items {
+            let count = match &item.node {
+                Selection::Field(field) => {
+                    1usize.saturating_add(self.selection_set(&field.node.selection_set.node, depth + 1)?)
+                }
+                Selection::InlineFragment(inline) => self.selection_set(&inline.node.selection_set.node, depth + 1)?,
+                Selection::FragmentSpread(spread) => {
+                    self.fragment(spread.node.fragment_name.node.as_str(), depth + 1)?
+                }
+            };
+            total = total.saturating_add(count);
+        }
+        Some(total)
+    }
+
+    fn fragment(&mut self, name: &'a str, depth: usize) -> Option<usize> {
+        if let Some(&count) = self.memo.get(name) {
+            return Some(count);
+        }
+        let Some(fragment) = self.fragments.get(name) else {
+            return Some(0);
+        };
+        if !self.open.insert(name) {
+            return Some(0);
+        }
+        let count = self.selection_set(&fragment.node.selection_set.node, depth);
+        self.open.remove(name);
+        let count = count?;
+        self.memo.insert(name, count);
+        Some(count)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits(max_fields: usize) -> HttpLimits {
+        HttpLimits { max_fields, max_query_bytes: 1 << 20, ..HttpLimits::default() }
+    }
+
+    fn run(query: &str, max_fields: usize, over_get: bool) -> Result<(), Refusal> {
+        check(&mut async_graphql::Request::new(query), &limits(max_fields), over_get)
+    }
+
+    #[test]
+    fn fields_are_counted_with_fragments_expanded() {
+        let query = "{ actor { user { ...F ... on User { x } } } a: actor { ...G } } \
+                     fragment F on User { a b } fragment G on Actor { ...F }";
+        // actor, user, F's a and b, x, a: actor, and G's spread of F's a and b: 8 fields.
+        assert_eq!(run(query, 8, false), Ok(()));
+        assert_eq!(run(query, 7, false), Err(Refusal::TooManyFields { max: 7 }));
+    }
+
+    #[test]
+    fn aliases_of_typename_count() {
+        let query = format!("{{ {} }}", (0..11).map(|i| format!("a{i}: __typename")).collect::<Vec<_>>().join(" "));
+        assert_eq!(run(&query, 10, false), Err(Refusal::TooManyFields { max: 10 }));
+    }
+
+    #[test]
+    fn fragment_chains_are_bounded() {
+        let mut query = String::from("{ ...F0 }");
+        for i in 0..200 {
+            query.push_str(&format!(" fragment F{i} on RootQueryType {{ ...F{} }}", i + 1));
+        }
+        query.push_str(" fragment F200 on RootQueryType { __typename }");
+        assert_eq!(run(&query, 1_000, false), Err(Refusal::TooDeep));
+    }
+
+    #[test]
+    fn cycles_do_not_loop() {
+        assert_eq!(
+            run("{ ...A } fragment A on RootQueryType { x ...B } fragment B on RootQueryType { ...A }", 10, false),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn mutations_over_get_are_refused() {
+        assert_eq!(run("mutation { x }", 10, true), Err(Refusal::MutationOverGet));
+        assert_eq!(run("mutation { x }", 10, false), Ok(()));
+        assert_eq!(run("query Q { x } mutation M { x }", 10, true), Err(Refusal::MutationOverGet));
+        let mut named = async_graphql::Request::new("query Q { x } mutation M { x }").operation_name("Q");
+        assert_eq!(check(&mut named, &limits(10), true), Ok(()));
+    }
+
+    #[test]
+    fn long_queries_are_refused_before_parsing() {
+        let limits = HttpLimits { max_query_bytes: 10, ..HttpLimits::default() };
+        let mut request = async_graphql::Request::new("{ __typename }");
+        assert_eq!(check(&mut request, &limits, false), Err(Refusal::QueryTooLong { bytes: 14, max: 10 }));
+    }
+}
