@@ -79,11 +79,16 @@ macro_rules! concurrency_test {
     };
 }
 
-/// Sends every operation at once, each on its own task; the response bodies, in order.
+/// Sends every operation at once, each on its own task, at most as many in flight as one user may
+/// have (25, beyond which the server answers 429); the response bodies, in order.
 async fn concurrently(app: &Arc<TestApp>, operations: Vec<(&'static str, Value)>) -> Vec<Value> {
+    let slots = Arc::new(tokio::sync::Semaphore::new(25));
     let tasks = operations.into_iter().map(|(query, variables)| {
-        let app = app.clone();
-        tokio::spawn(async move { app.run(query, variables).await })
+        let (app, slots) = (app.clone(), slots.clone());
+        tokio::spawn(async move {
+            let _slot = slots.acquire_owned().await.expect("open semaphore");
+            app.run(query, variables).await
+        })
     });
     join_all(tasks).await.into_iter().map(|done| done.expect("the request task finishes")).collect()
 }
