@@ -7,6 +7,7 @@ mod access;
 mod accounts;
 mod actor;
 mod api_access;
+mod audit_events;
 mod authentication;
 mod authorization_management;
 mod bootstrap;
