@@ -15,6 +15,7 @@ mod catalog;
 mod contract;
 mod customer_administration;
 mod http;
+mod input_limits;
 mod readme_example;
 mod schema;
 mod synthetics_locations;

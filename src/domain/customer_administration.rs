@@ -260,8 +260,18 @@ pub async fn groups(
     if let Some(text) = &filter.name_contains {
         select = select.filter(lower(Column::DisplayName).like(contains_pattern(text)));
     }
-    for member in &filter.with_members {
-        select = select.filter(Column::Id.in_subquery(groups_with_members(std::slice::from_ref(member))));
+    if !filter.with_members.is_empty() {
+        // One sub-select for every member at once (a condition per member would nest as deep as
+        // the list is long).
+        let mut members = filter.with_members.clone();
+        members.sort_unstable();
+        members.dedup();
+        let required = i64::try_from(members.len()).unwrap_or(i64::MAX);
+        let with_all = groups_with_members(&members)
+            .group_by_col(group_membership::Column::GroupId)
+            .and_having(Expr::col(group_membership::Column::UserId).count_distinct().eq(required))
+            .to_owned();
+        select = select.filter(Column::Id.in_subquery(with_all));
     }
     if !filter.without_members.is_empty() {
         select = select.filter(Column::Id.not_in_subquery(groups_with_members(&filter.without_members)));

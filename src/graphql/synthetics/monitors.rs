@@ -18,6 +18,7 @@ mod inputs;
 mod outputs;
 mod reads;
 
+use crate::domain::validate::echo;
 use async_graphql::{Context, Object, Result, SimpleObject};
 use entity::enums::MonitorKind;
 
@@ -61,11 +62,11 @@ impl Refusal {
     }
 
     fn unknown_guid(guid: &str) -> Self {
-        Refusal::NotFound(format!("Monitor {guid} not found"))
+        Refusal::NotFound(format!("Monitor {} not found", echo(guid)))
     }
 
     fn on_monitor(guid: &str) -> Self {
-        Refusal::Unauthorized(format!("{NOT_AUTHORIZED_MESSAGE} on monitor {guid}"))
+        Refusal::Unauthorized(format!("{NOT_AUTHORIZED_MESSAGE} on monitor {}", echo(guid)))
     }
 }
 
@@ -338,11 +339,11 @@ impl SyntheticsMonitorMutations {
         guid: EntityGuid,
     ) -> Result<Option<SyntheticsMonitorDeleteMutationResult>> {
         let Some((account_id, guid)) = monitors::parse_guid(&guid.0) else {
-            return Err(ErrorClass::NotFound.error(format!("Monitor {} not found", guid.0)));
+            return Err(ErrorClass::NotFound.error(format!("Monitor {} not found", echo(&guid.0))));
         };
         let viewer = subject(ctx, account_id).await?;
         if !viewer.has_account_access() || !viewer.subject().monitor(&guid).delete {
-            return Err(ErrorClass::Forbidden.error(format!("{NOT_AUTHORIZED_MESSAGE} on monitor {guid}")));
+            return Err(ErrorClass::Forbidden.error(format!("{NOT_AUTHORIZED_MESSAGE} on monitor {}", echo(&guid))));
         }
         let deleted = monitors::delete(&services(ctx)?.db, &caller(ctx)?, account_id, &guid).await?;
         changed(ctx)?;
