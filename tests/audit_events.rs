@@ -283,3 +283,35 @@ backend_test!(hidden_events_between_visible_ones_are_skipped_in_batches, |app| {
     assert_eq!(all.len() as u64, total);
     assert!(total > 1_200);
 });
+
+backend_test!(a_deleted_permission_groups_events_stay_with_its_account, |app| {
+    let account = app.primary_account_id;
+    let body = app.ok(CREATE_PERMISSION_GROUP, json!({"a": account, "n": "Gone soon"})).await;
+    let id = body["data"]["syntheticsCreatePermissionGroup"]["group"]["id"].as_str().expect("id").to_owned();
+    let rename = "mutation($id: ID!, $n: String!) { syntheticsUpdatePermissionGroup(id: $id, name: $n) { errors { description } } }";
+    app.ok(rename, json!({"id": id, "n": "Renamed"})).await;
+    let delete = "mutation($id: ID!) { syntheticsDeletePermissionGroup(id: $id) { errors { description } } }";
+    app.ok(delete, json!({"id": id})).await;
+    let filter = json!({"f": {"organizationId": {"eq": app.organization_id},
+        "targetType": {"eq": "synthetics_permission_group"}, "targetId": {"eq": id}}});
+    // The rename names no account: after the deletion its account comes from the creation event.
+    let body = app.ok(AUDIT, filter.clone()).await;
+    let actions: Vec<&str> = body["data"]["customerAdministration"]["auditEvents"]["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|e| e["action"].as_str().expect("action"))
+        .collect();
+    assert_eq!(
+        actions,
+        vec![
+            "synthetics_permission_group.delete",
+            "synthetics_permission_group.update",
+            "synthetics_permission_group.create"
+        ]
+    );
+    // Without Manage synthetics permissions on the account: none of them.
+    let (_, reader) = member_with(&app, "viewer@example.com", &[("read_only", Some(account))]).await;
+    let body = app.run_as(&reader, AUDIT, filter).await;
+    assert_eq!(body["data"]["customerAdministration"]["auditEvents"]["totalCount"], 0, "{body}");
+});

@@ -178,3 +178,67 @@ pub async fn permission_group_accounts(
     }
     Ok(found)
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn event(target_type: &str, target_id: &str, before: Option<Value>, after: Option<Value>) -> audit_event::Model {
+        audit_event::Model {
+            id: 1,
+            organization_id: Some("org".into()),
+            actor_user_id: Some(7),
+            action: format!("{target_type}.update"),
+            target_type: target_type.into(),
+            target_id: target_id.into(),
+            before,
+            after,
+            created_at: chrono::Utc::now(),
+        }
+    }
+
+    #[test]
+    fn keys_are_described_by_their_snapshot() {
+        let none = HashMap::new();
+        let user_key = event("api_key", "k", None, Some(json!({"type": "USER", "userId": 5, "accountId": 10})));
+        assert_eq!(target(&user_key, &none), Target::ApiKey(Some(KeyFacts { kind: KeyKind::User(5), account: 10 })));
+        // A deletion describes the key by its state before.
+        let license =
+            event("api_key", "k", Some(json!({"type": "INGEST", "ingestType": "LICENSE", "accountId": 11})), None);
+        assert_eq!(
+            target(&license, &none),
+            Target::ApiKey(Some(KeyFacts { kind: KeyKind::Ingest(IngestType::License), account: 11 }))
+        );
+        let garbled = event("api_key", "k", None, Some(json!({"type": "USER"})));
+        assert_eq!(target(&garbled, &none), Target::ApiKey(None));
+    }
+
+    #[test]
+    fn synthetics_targets_name_their_account() {
+        let none = HashMap::new();
+        let guid = guid::encode(42, guid::GuidKind::Monitor, "m-1");
+        let monitor = event("synthetics_monitor", &guid, None, None);
+        assert_eq!(target(&monitor, &none), Target::SyntheticsMonitor { account: Some(42), guid: &guid });
+        let bad = event("synthetics_private_location", "not a guid", None, None);
+        assert_eq!(target(&bad, &none), Target::SyntheticsPrivateLocation { account: None, guid: "not a guid" });
+        let credential = event("synthetics_secure_credential", "42/DB/PASSWORD", None, None);
+        assert_eq!(target(&credential, &none), Target::SyntheticsSecureCredential { account: Some(42) });
+        let switch = event("synthetics_permissions", "42", None, None);
+        assert_eq!(target(&switch, &none), Target::SyntheticsPermissions { account: Some(42) });
+        // A permission group: its row, else its own snapshot.
+        let renamed = event("synthetics_permission_group", "g", None, Some(json!({"name": "x"})));
+        assert_eq!(target(&renamed, &none), Target::SyntheticsPermissionGroup { account: None });
+        let known = HashMap::from([("g".to_owned(), 42)]);
+        assert_eq!(target(&renamed, &known), Target::SyntheticsPermissionGroup { account: Some(42) });
+        let deleted = event("synthetics_permission_group", "g", Some(json!({"accountId": 43})), None);
+        assert_eq!(target(&deleted, &none), Target::SyntheticsPermissionGroup { account: Some(43) });
+    }
+
+    #[test]
+    fn unknown_types_are_unknown() {
+        assert_eq!(target(&event("dashboard", "1", None, None), &HashMap::new()), Target::Unknown);
+        assert_eq!(target(&event("user", "1", None, None), &HashMap::new()), Target::User);
+    }
+}
