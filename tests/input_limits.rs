@@ -86,6 +86,12 @@ backend_test!(oversized_id_lists_are_refused_not_internal_errors, |app| {
         .ok(GROUPS_WITH_MEMBERS, json!({"org": app.organization_id, "with": [admin], "without": members[..999]}))
         .await;
     assert_eq!(body["data"]["customerAdministration"]["groups"]["totalCount"], 1);
+    // A sort of 1,000 keys is a flat ORDER BY: an answer too.
+    let sort: Vec<Value> = (0..1_000).map(|_| json!({"key": "NAME", "direction": "ASCENDING"})).collect();
+    let sorted = r#"query($domain: ID!, $sort: [MultiTenantIdentityUserSortInput!]) { customerAdministration {
+      users(filter: {authenticationDomainId: {eq: $domain}}, sort: $sort) { totalCount } } }"#;
+    let body = app.ok(sorted, json!({"domain": domain, "sort": sort})).await;
+    assert_eq!(body["data"]["customerAdministration"]["users"]["totalCount"], 1);
     // Literal lists in the document are capped too.
     let literal: Vec<String> = (1..=1_001).map(|i| format!("\"{i}\"")).collect();
     let query = format!(
