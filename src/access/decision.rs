@@ -223,24 +223,27 @@ impl<T: Decidable + Clone> Allowed<T> {
 
 /// Decides `what` for `principal`: the proof, or why not.
 pub fn decide<T: Decidable>(principal: &Principal, what: T) -> Result<Allowed<T>, Denied> {
-    rule(principal, what.action())?;
+    check(principal, what.action())?;
     Ok(Allowed { principal: principal.clone(), what })
 }
 
 /// Decides an action without keeping a proof (reads, filters, delegation checks).
 pub fn check(principal: &Principal, action: Action<'_>) -> Result<(), Denied> {
-    rule(principal, action)
+    rule(principal.actor.user_id, &principal.access, action)
 }
 
 /// Whether `action` is allowed.
 pub fn allows(principal: &Principal, action: Action<'_>) -> bool {
-    rule(principal, action).is_ok()
+    check(principal, action).is_ok()
+}
+
+/// Whether `action` is allowed to user `me` with `access` (for filters that hold only those).
+pub fn allows_user(me: UserId, access: &EffectiveAccess, action: Action<'_>) -> bool {
+    rule(me, access, action).is_ok()
 }
 
 /// THE decision: every rule about who may do what, over the actor's effective access.
-fn rule(principal: &Principal, action: Action<'_>) -> Result<(), Denied> {
-    let access = &*principal.access;
-    let me = principal.actor.user_id;
+fn rule(me: UserId, access: &EffectiveAccess, action: Action<'_>) -> Result<(), Denied> {
     match action {
         Action::SignedIn => Ok(()),
         Action::SeeAccount(account) => allow(access.has_account_access(account), Denied::OnAccount(account)),

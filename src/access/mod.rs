@@ -19,6 +19,7 @@
 //! - Deactivated users have no access at all.
 
 pub mod api_keys;
+pub mod audit;
 pub mod caps;
 pub mod decision;
 pub mod edition;

@@ -53,7 +53,10 @@ pub fn region_code(value: Option<&str>) -> AppResult<&'static str> {
     match value.map(str::trim) {
         None | Some("") => Ok(DEFAULT_REGION_CODE),
         Some(code) => REGION_CODES.iter().copied().find(|c| *c == code).ok_or_else(|| {
-            AppError::bad_input(format!("Region code '{code}' is not valid: it must be one of us01, eu01"))
+            AppError::bad_input(format!(
+                "Region code '{}' is not valid: it must be one of us01, eu01",
+                validate::echo(code)
+            ))
         }),
     }
 }

@@ -1,8 +1,16 @@
-//! The audit trail: who did what to which object, when, with the object before and after.
+//! The audit trail: who did what to which object, when, with the object before and after; and
+//! what the permission model needs to know about an event's target to decide who may read it.
 
-use entity::audit_event;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set};
+use std::collections::HashMap;
+
+use entity::enums::IngestType;
+use entity::{audit_event, synthetics_permission_group};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
 use serde_json::Value;
+
+use super::synthetics::guid;
+use crate::access::api_keys::{KeyFacts, KeyKind};
+use crate::access::audit::{Target, TargetKind};
 
 /// One audit record, written in the transaction of the change it describes.
 #[derive(Debug, Clone)]
@@ -75,4 +83,162 @@ pub async fn record(db: &impl ConnectionTrait, audit: Audit<'_>) -> Result<(), D
     .insert(db)
     .await?;
     Ok(())
+}
+
+/// What the permission model needs to know about the target of `event` (see
+/// [`crate::access::audit::may_read`]). `permission_group_accounts` holds the account of each Synthetics
+/// permission group the events name (see [`permission_group_accounts`]).
+pub fn target<'e>(event: &'e audit_event::Model, permission_group_accounts: &HashMap<String, i32>) -> Target<'e> {
+    let id = event.target_id.as_str();
+    let Some(kind) = TargetKind::from_name(&event.target_type) else { return Target::Unknown };
+    let guid_account = || guid::decode(id).map(|g| g.account_id);
+    match kind {
+        TargetKind::Organization => Target::Organization,
+        TargetKind::Account => Target::Account,
+        TargetKind::AuthenticationDomain => Target::AuthenticationDomain,
+        TargetKind::User => Target::User,
+        TargetKind::Group => Target::Group,
+        TargetKind::AccessGrant => Target::AccessGrant,
+        TargetKind::Role => Target::Role,
+        TargetKind::ApiKey => Target::ApiKey(snapshot(event).and_then(key_facts)),
+        TargetKind::SyntheticsMonitor => Target::SyntheticsMonitor { account: guid_account(), guid: id },
+        TargetKind::SyntheticsPrivateLocation => {
+            Target::SyntheticsPrivateLocation { account: guid_account(), guid: id }
+        }
+        // The target id is `<account id>/<key>`.
+        TargetKind::SyntheticsSecureCredential => Target::SyntheticsSecureCredential {
+            account: id.split_once('/').and_then(|(account, _)| account.parse().ok()),
+        },
+        TargetKind::SyntheticsPermissionGroup => Target::SyntheticsPermissionGroup {
+            account: permission_group_accounts.get(id).copied().or_else(|| snapshot_account(event)),
+        },
+        TargetKind::SyntheticsPermissions => Target::SyntheticsPermissions { account: id.parse().ok() },
+    }
+}
+
+/// The snapshot that describes the target: the state after, or before for a deletion.
+fn snapshot(event: &audit_event::Model) -> Option<&Value> {
+    event.after.as_ref().or(event.before.as_ref())
+}
+
+/// `accountId` of the event's snapshots.
+fn snapshot_account(event: &audit_event::Model) -> Option<i32> {
+    [event.after.as_ref(), event.before.as_ref()]
+        .into_iter()
+        .flatten()
+        .find_map(|s| s.get("accountId").and_then(Value::as_i64))
+        .and_then(|a| i32::try_from(a).ok())
+}
+
+/// A key as its audit snapshot (`api_keys::snapshot`) describes it.
+fn key_facts(snapshot: &Value) -> Option<KeyFacts> {
+    let account = i32::try_from(snapshot.get("accountId")?.as_i64()?).ok()?;
+    let kind = match snapshot.get("type")?.as_str()? {
+        "USER" => KeyKind::User(snapshot.get("userId")?.as_i64()?),
+        "INGEST" => KeyKind::Ingest(serde_json::from_value::<IngestType>(snapshot.get("ingestType")?.clone()).ok()?),
+        _ => return None,
+    };
+    Some(KeyFacts { kind, account })
+}
+
+/// The account of each Synthetics permission group that `events` name: from the groups that
+/// still exist, else from the group's creation event. At most two statements, whatever the number
+/// of events.
+pub async fn permission_group_accounts(
+    db: &impl ConnectionTrait,
+    events: &[audit_event::Model],
+) -> Result<HashMap<String, i32>, DbErr> {
+    let kind = TargetKind::SyntheticsPermissionGroup.name();
+    let mut ids: Vec<&str> = events.iter().filter(|e| e.target_type == kind).map(|e| e.target_id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut found: HashMap<String, i32> = synthetics_permission_group::Entity::find()
+        .filter(synthetics_permission_group::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|g| (g.id, g.account_id))
+        .collect();
+    let deleted: Vec<&str> = ids.into_iter().filter(|id| !found.contains_key(*id)).collect();
+    if !deleted.is_empty() {
+        let created = audit_event::Entity::find()
+            .filter(audit_event::Column::TargetType.eq(kind))
+            .filter(audit_event::Column::Action.eq(format!("{kind}.create")))
+            .filter(audit_event::Column::TargetId.is_in(deleted))
+            .all(db)
+            .await?;
+        for event in created {
+            if let Some(account) = snapshot_account(&event) {
+                found.insert(event.target_id, account);
+            }
+        }
+    }
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn event(target_type: &str, target_id: &str, before: Option<Value>, after: Option<Value>) -> audit_event::Model {
+        audit_event::Model {
+            id: 1,
+            organization_id: Some("org".into()),
+            actor_user_id: Some(7),
+            action: format!("{target_type}.update"),
+            target_type: target_type.into(),
+            target_id: target_id.into(),
+            before,
+            after,
+            created_at: chrono::Utc::now(),
+        }
+    }
+
+    #[test]
+    fn keys_are_described_by_their_snapshot() {
+        let none = HashMap::new();
+        let user_key = event("api_key", "k", None, Some(json!({"type": "USER", "userId": 5, "accountId": 10})));
+        assert_eq!(target(&user_key, &none), Target::ApiKey(Some(KeyFacts { kind: KeyKind::User(5), account: 10 })));
+        // A deletion describes the key by its state before.
+        let license =
+            event("api_key", "k", Some(json!({"type": "INGEST", "ingestType": "LICENSE", "accountId": 11})), None);
+        assert_eq!(
+            target(&license, &none),
+            Target::ApiKey(Some(KeyFacts { kind: KeyKind::Ingest(IngestType::License), account: 11 }))
+        );
+        let garbled = event("api_key", "k", None, Some(json!({"type": "USER"})));
+        assert_eq!(target(&garbled, &none), Target::ApiKey(None));
+    }
+
+    #[test]
+    fn synthetics_targets_name_their_account() {
+        let none = HashMap::new();
+        let guid = guid::encode(42, guid::GuidKind::Monitor, "m-1");
+        let monitor = event("synthetics_monitor", &guid, None, None);
+        assert_eq!(target(&monitor, &none), Target::SyntheticsMonitor { account: Some(42), guid: &guid });
+        let bad = event("synthetics_private_location", "not a guid", None, None);
+        assert_eq!(target(&bad, &none), Target::SyntheticsPrivateLocation { account: None, guid: "not a guid" });
+        let credential = event("synthetics_secure_credential", "42/DB/PASSWORD", None, None);
+        assert_eq!(target(&credential, &none), Target::SyntheticsSecureCredential { account: Some(42) });
+        let switch = event("synthetics_permissions", "42", None, None);
+        assert_eq!(target(&switch, &none), Target::SyntheticsPermissions { account: Some(42) });
+        // A permission group: its row, else its own snapshot.
+        let renamed = event("synthetics_permission_group", "g", None, Some(json!({"name": "x"})));
+        assert_eq!(target(&renamed, &none), Target::SyntheticsPermissionGroup { account: None });
+        let known = HashMap::from([("g".to_owned(), 42)]);
+        assert_eq!(target(&renamed, &known), Target::SyntheticsPermissionGroup { account: Some(42) });
+        let deleted = event("synthetics_permission_group", "g", Some(json!({"accountId": 43})), None);
+        assert_eq!(target(&deleted, &none), Target::SyntheticsPermissionGroup { account: Some(43) });
+    }
+
+    #[test]
+    fn unknown_types_are_unknown() {
+        assert_eq!(target(&event("dashboard", "1", None, None), &HashMap::new()), Target::Unknown);
+        assert_eq!(target(&event("user", "1", None, None), &HashMap::new()), Target::User);
+    }
 }

@@ -42,7 +42,10 @@ pub enum BootstrapOutcome {
 pub async fn bootstrap(db: &DatabaseConnection, spec: BootstrapSpec) -> AppResult<BootstrapOutcome> {
     let email = spec.admin_email.trim();
     if !plausible_email(email) {
-        return Err(AppError::bad_input(format!("The admin email {email:?} is not a valid email address")));
+        return Err(AppError::bad_input(format!(
+            "The admin email {:?} is not a valid email address",
+            super::validate::echo(email)
+        )));
     }
     let organization_name = spec.organization_name.trim();
     if organization_name.is_empty() {

@@ -16,7 +16,10 @@ use entity::{
     role_capability, user,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, Func, IntoColumnRef, NullOrdering, Query, SelectStatement};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, Order, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select,
+};
 
 use super::user_management::{Page, UserFilter, contains_pattern, page, users_matching};
 
@@ -257,8 +260,18 @@ pub async fn groups(
     if let Some(text) = &filter.name_contains {
         select = select.filter(lower(Column::DisplayName).like(contains_pattern(text)));
     }
-    for member in &filter.with_members {
-        select = select.filter(Column::Id.in_subquery(groups_with_members(std::slice::from_ref(member))));
+    if !filter.with_members.is_empty() {
+        // One sub-select for every member at once (a condition per member would nest as deep as
+        // the list is long).
+        let mut members = filter.with_members.clone();
+        members.sort_unstable();
+        members.dedup();
+        let required = i64::try_from(members.len()).unwrap_or(i64::MAX);
+        let with_all = groups_with_members(&members)
+            .group_by_col(group_membership::Column::GroupId)
+            .and_having(Expr::col(group_membership::Column::UserId).count_distinct().eq(required))
+            .to_owned();
+        select = select.filter(Column::Id.in_subquery(with_all));
     }
     if !filter.without_members.is_empty() {
         select = select.filter(Column::Id.not_in_subquery(groups_with_members(&filter.without_members)));
@@ -541,17 +554,12 @@ pub struct AuditFilter {
     pub actor_user_id: Option<i64>,
 }
 
-/// A page of `organization_id`'s audit events, newest first (ids grow with every event written),
-/// starting after the event `before` when given.
-pub async fn audit_events(
-    db: &impl ConnectionTrait,
-    organization_id: &str,
-    filter: &AuditFilter,
-    before: Option<i64>,
-    limit: u64,
-) -> Result<Page<audit_event::Model>, DbErr> {
+/// `organization_id`'s audit events of the target types `types` that `filter` admits.
+fn audit_select(organization_id: &str, filter: &AuditFilter, types: &[&str]) -> Select<audit_event::Entity> {
     use audit_event::Column;
-    let mut select = audit_event::Entity::find().filter(Column::OrganizationId.eq(organization_id));
+    let mut select = audit_event::Entity::find()
+        .filter(Column::OrganizationId.eq(organization_id))
+        .filter(Column::TargetType.is_in(types.iter().copied()));
     if let Some(target_type) = &filter.target_type {
         select = select.filter(Column::TargetType.eq(target_type.as_str()));
     }
@@ -561,6 +569,39 @@ pub async fn audit_events(
     if let Some(actor) = filter.actor_user_id {
         select = select.filter(Column::ActorUserId.eq(actor));
     }
-    let before = before.map(|id| Condition::all().add(Column::Id.lt(id)));
-    page(db, select.order_by_desc(Column::Id), before, 0, limit).await
+    select
+}
+
+/// Up to `limit` of `organization_id`'s audit events of the target types `types`, newest first
+/// (ids grow with every event written), starting after the event `before` when given.
+pub async fn audit_events(
+    db: &impl ConnectionTrait,
+    organization_id: &str,
+    filter: &AuditFilter,
+    types: &[&str],
+    before: Option<i64>,
+    limit: u64,
+) -> Result<Vec<audit_event::Model>, DbErr> {
+    use audit_event::Column;
+    if types.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut select = audit_select(organization_id, filter, types);
+    if let Some(before) = before {
+        select = select.filter(Column::Id.lt(before));
+    }
+    select.order_by_desc(Column::Id).limit(limit).all(db).await
+}
+
+/// How many of `organization_id`'s audit events of the target types `types` `filter` admits.
+pub async fn count_audit_events(
+    db: &impl ConnectionTrait,
+    organization_id: &str,
+    filter: &AuditFilter,
+    types: &[&str],
+) -> Result<u64, DbErr> {
+    if types.is_empty() {
+        return Ok(0);
+    }
+    audit_select(organization_id, filter, types).count(db).await
 }

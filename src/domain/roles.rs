@@ -24,7 +24,10 @@ pub fn parse_scope(text: &str) -> AppResult<Scope> {
     match text.trim().to_ascii_uppercase().as_str() {
         "ACCOUNT" => Ok(Scope::Account),
         "ORGANIZATION" => Ok(Scope::Organization),
-        _ => Err(AppError::bad_input(format!("Scope '{}' is not valid: use ACCOUNT or ORGANIZATION", text.trim()))),
+        _ => Err(AppError::bad_input(format!(
+            "Scope '{}' is not valid: use ACCOUNT or ORGANIZATION",
+            validate::echo(text.trim())
+        ))),
     }
 }
 

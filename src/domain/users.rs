@@ -54,7 +54,7 @@ fn snapshot(user: &user::Model) -> Value {
 }
 
 fn email_taken(email: &str) -> impl FnOnce() -> String + '_ {
-    move || format!("Email '{email}' has already been taken within authentication domain")
+    move || format!("Email '{}' has already been taken within authentication domain", validate::echo(email))
 }
 
 async fn email_in_use(db: &impl ConnectionTrait, domain_id: &str, email: &str, except: Option<i64>) -> AppResult<bool> {
@@ -156,7 +156,8 @@ pub async fn update(
         if let Some(email) = &email {
             if email_in_use(txn, &domain.id, email, Some(before.id)).await? {
                 return Err(AppError::bad_input(format!(
-                    "User with email: {email} and authentication domain: {} already exists.",
+                    "User with email: {} and authentication domain: {} already exists.",
+                    validate::echo(email),
                     domain.id
                 )));
             }

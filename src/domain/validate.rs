@@ -41,7 +41,7 @@ pub fn notes(field: &str, value: &str) -> AppResult<String> {
 /// An email address: trimmed, one `@` with text on both sides, a dot in the domain, no spaces.
 pub fn email(value: &str) -> AppResult<String> {
     let value = value.trim();
-    let invalid = || AppError::bad_input(format!("Email '{value}' is not a valid email address"));
+    let invalid = || AppError::bad_input(format!("Email '{}' is not a valid email address", echo(value)));
     if value.is_empty() {
         return Err(AppError::bad_input("Email can't be blank"));
     }
@@ -60,6 +60,30 @@ pub fn email(value: &str) -> AppResult<String> {
     Ok(value.to_owned())
 }
 
+/// Most characters of input an error message echoes; longer input is cut (see [`echo`]).
+pub const MAX_ECHOED_CHARS: usize = 100;
+
+/// `input` as an error message may echo it: at most [`MAX_ECHOED_CHARS`] characters, and cut
+/// input ends in "…". Every message that repeats what a client sent goes through it.
+pub fn echo(input: &str) -> String {
+    match input.char_indices().nth(MAX_ECHOED_CHARS) {
+        Some((end, _)) => format!("{}…", &input[..end]),
+        None => input.to_owned(),
+    }
+}
+
+/// Most characters of an error message built by a library around a client's input (which it may
+/// echo whole); longer messages are cut like echoed input.
+pub const MAX_MESSAGE_CHARS: usize = 300;
+
+/// `message`, cut to [`MAX_MESSAGE_CHARS`] characters ending in "…" when longer.
+pub fn echo_message(message: &str) -> String {
+    match message.char_indices().nth(MAX_MESSAGE_CHARS) {
+        Some((end, _)) => format!("{}…", &message[..end]),
+        None => message.to_owned(),
+    }
+}
+
 /// An IANA time zone name such as `Etc/UTC` or `America/Los_Angeles`.
 pub fn time_zone(value: &str) -> AppResult<String> {
     let value = value.trim();
@@ -68,7 +92,11 @@ pub fn time_zone(value: &str) -> AppResult<String> {
         && value.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-' | '+'))
         && !value.starts_with('/')
         && !value.ends_with('/');
-    if valid { Ok(value.to_owned()) } else { Err(AppError::bad_input(format!("Time zone '{value}' is not valid"))) }
+    if valid {
+        Ok(value.to_owned())
+    } else {
+        Err(AppError::bad_input(format!("Time zone '{}' is not valid", echo(value))))
+    }
 }
 
 #[cfg(test)]
@@ -97,6 +125,17 @@ mod tests {
         for bad in ["", "ada", "@example.com", "ada@", "ada@example", "a da@example.com", "a@b@example.com"] {
             assert!(email(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn echoed_input_is_cut() {
+        assert_eq!(echo("short"), "short");
+        let echoed = echo(&"ü".repeat(MAX_ECHOED_CHARS + 50));
+        assert_eq!(echoed.chars().count(), MAX_ECHOED_CHARS + 1);
+        assert!(echoed.ends_with('…'));
+        assert_eq!(echo(&"a".repeat(MAX_ECHOED_CHARS)), "a".repeat(MAX_ECHOED_CHARS));
+        let message = email(&format!("{}@", "x".repeat(1_000_000))).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(message.len() < 200, "{message}");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The `customRole*` mutations: an organization's own roles over the selectable capabilities.
 
+use crate::domain::validate::echo;
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 
 use super::context::{changed, services};
@@ -39,9 +40,8 @@ impl CustomRoleMutations {
         if let Some(kind) = container.r#type.as_deref().map(str::trim).filter(|t| !t.is_empty())
             && !kind.eq_ignore_ascii_case("organization")
         {
-            return Err(
-                ErrorClass::BadUserInput.error(format!("Container type '{kind}' is not supported: use ORGANIZATION"))
-            );
+            return Err(ErrorClass::BadUserInput
+                .error(format!("Container type '{}' is not supported: use ORGANIZATION", echo(kind))));
         }
         let services = services(ctx)?;
         let role =

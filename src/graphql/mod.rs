@@ -11,6 +11,7 @@ pub mod custom_roles;
 pub mod customer_administration;
 pub mod error;
 pub mod guard;
+pub mod limits;
 pub mod loaders;
 pub mod organization;
 pub mod pagination;
@@ -70,6 +71,7 @@ fn builder() -> SchemaBuilder<RootQueryType, RootMutationType, EmptySubscription
     Schema::build(RootQueryType, RootMutationType::default(), EmptySubscription)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
+        .extension(limits::InputLimits)
         .extension(partial::NullableFieldErrors)
 }
 

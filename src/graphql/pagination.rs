@@ -1,5 +1,6 @@
 //! NerdGraph's opaque cursors (`"=…"`): the key after which the next page starts.
 
+use crate::domain::validate::echo;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
@@ -15,12 +16,12 @@ pub fn decode(cursor: &str) -> async_graphql::Result<String> {
         .strip_prefix('=')
         .and_then(|body| URL_SAFE_NO_PAD.decode(body).ok())
         .and_then(|bytes| String::from_utf8(bytes).ok())
-        .ok_or_else(|| ErrorClass::BadUserInput.error(format!("Invalid cursor: {cursor}")))
+        .ok_or_else(|| ErrorClass::BadUserInput.error(format!("Invalid cursor: {}", echo(cursor))))
 }
 
 /// A cursor that holds a number (a row id or an offset).
 pub fn decode_number<T: std::str::FromStr>(cursor: &str) -> async_graphql::Result<T> {
-    decode(cursor)?.parse().map_err(|_| ErrorClass::BadUserInput.error(format!("Invalid cursor: {cursor}")))
+    decode(cursor)?.parse().map_err(|_| ErrorClass::BadUserInput.error(format!("Invalid cursor: {}", echo(cursor))))
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@
 
 mod checks;
 
+use crate::domain::validate::echo;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
@@ -354,7 +355,7 @@ pub fn parse_guid(text: &str) -> Option<(i32, String)> {
 
 /// The answer for a GUID that names no monitor of the account.
 fn monitor_not_found(guid: &str) -> AppError {
-    AppError::not_found(format!("Monitor {guid} not found"))
+    AppError::not_found(format!("Monitor {} not found", echo(guid)))
 }
 
 /// Creates a monitor of `kind` in `account_id` (an active account of the caller's organization).
@@ -403,7 +404,8 @@ pub async fn update(
         let before = monitor_for_update(txn, account_id, guid).await?;
         if before.kind != kind {
             return Err(AppError::bad_input(format!(
-                "Monitor {guid} is a {} monitor, not a {} monitor",
+                "Monitor {} is a {} monitor, not a {} monitor",
+                echo(guid),
                 before.kind.as_str(),
                 kind.as_str()
             )));
@@ -561,7 +563,8 @@ async fn set_locations(db: &impl ConnectionTrait, monitor: &mut Monitor, locatio
     for guid in &guids {
         let location = found.get(guid).ok_or_else(|| {
             AppError::bad_input(format!(
-                "Private location {guid} is not a private location of account {}",
+                "Private location {} is not a private location of account {}",
+                echo(guid),
                 monitor.account_id
             ))
         })?;
@@ -572,7 +575,8 @@ async fn set_locations(db: &impl ConnectionTrait, monitor: &mut Monitor, locatio
             }
             None if location.verified_script_execution && checks::is_scripted(monitor.kind) => {
                 return Err(AppError::bad_input(format!(
-                    "Private location {guid} uses verified script execution: its vsePassword is required"
+                    "Private location {} uses verified script execution: its vsePassword is required",
+                    echo(guid)
                 )));
             }
             None => {}

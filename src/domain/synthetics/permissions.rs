@@ -2,6 +2,7 @@
 //! their members and their rules. Who may call them is decided by `access::synthetics`
 //! (`can_manage_permissions`) before they run; each one is a transaction with its audit event.
 
+use crate::domain::validate::echo;
 use std::collections::HashMap;
 
 use entity::enums::SyntheticsEntityKind;
@@ -384,7 +385,7 @@ async fn entity_target(db: &impl ConnectionTrait, account_id: i32, kind: EntityK
     if parsed.kind != expected || parsed.account_id != account_id {
         return Err(AppError::bad_input(format!(
             "{} is not a {} of account {account_id}",
-            guid.trim(),
+            echo(guid.trim()),
             match kind {
                 SyntheticsEntityKind::Monitor => "monitor",
                 SyntheticsEntityKind::PrivateLocation => "private location",

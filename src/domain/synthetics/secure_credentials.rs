@@ -5,6 +5,7 @@
 //! (client-go's `TEST-BAD-KEY` and Terraform's `bad-key` are refused with NerdGraph's text). A
 //! value is 1 to [`MAX_VALUE_LEN`] characters.
 
+use crate::domain::validate::echo;
 use std::fmt;
 
 use entity::synthetics_secure_credential as credential;
@@ -83,7 +84,7 @@ pub fn key(text: &str) -> AppResult<&str> {
 }
 
 fn not_found(key: &str) -> AppError {
-    AppError::not_found(format!("Secure credential with key '{key}' not found."))
+    AppError::not_found(format!("Secure credential with key '{}' not found.", echo(key)))
 }
 
 /// What the audit trail keeps of a credential: never its value or hash.
@@ -140,7 +141,9 @@ pub async fn create(
         }
         .insert(txn)
         .await
-        .map_err(|e| on_unique_violation(e, || format!("Secure credential with key '{key}' already exists.")))?;
+        .map_err(|e| {
+            on_unique_violation(e, || format!("Secure credential with key '{}' already exists.", echo(&key)))
+        })?;
         audit::record(
             txn,
             Audit::changed(caller, "create", AUDIT_TYPE, audit_id(&created), None, Some(snapshot(&created))),

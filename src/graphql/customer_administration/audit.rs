@@ -1,17 +1,35 @@
 //! `customerAdministration.auditEvents`: AccessGraph's own read of the audit trail (NerdGraph has
 //! none), shaped like NerdGraph's customer administration lists. Newest first; the cursor holds the
 //! last event of the page, so events written while a client pages never shift the pages.
+//!
+//! A reader sees only the events whose target they may read, and of those only what the target's
+//! own read would show (`access::audit`). The target types a reader sees entirely or not at all
+//! are selected in SQL; the others (API keys, Synthetics) are decided event by event, in batches
+//! of [`SCAN_BATCH`] events with their facts loaded once per batch.
+
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::audit_event;
 
 use super::{PAGE_SIZE, db_error, given, viewers_organization};
+use crate::access::EffectiveAccess;
+use crate::access::api_keys::{KeyFacts, KeyKind};
+use crate::access::audit::{self as rules, KindScope, Target, TargetKind, Visibility};
+use crate::access::synthetics::SyntheticsSubject;
+use crate::domain::audit;
 use crate::domain::customer_administration::{self as ca, AuditFilter};
-use crate::graphql::context::services;
-use crate::graphql::error::ErrorClass;
+use crate::domain::synthetics::SyntheticsFacts;
+use crate::graphql::context::{loaders, services, viewer};
+use crate::graphql::error::{ErrorClass, storage};
+use crate::graphql::guard::viewer_access;
 use crate::graphql::pagination;
 use crate::graphql::user_management::count;
+
+/// Events read per statement while the events that need a decision each are filtered.
+const SCAN_BATCH: u64 = 500;
 
 /// Which audit events to read: those of one organization, optionally of one target or actor.
 #[derive(InputObject)]
@@ -51,8 +69,9 @@ pub struct CustomerAdministrationAuditEventCollection {
     pub total_count: i32,
 }
 
-/// One change: who did what to which object, when, with the object before and after.
-pub struct CustomerAdministrationAuditEvent(pub audit_event::Model);
+/// One change: who did what to which object, when, with the object before and after (as much of
+/// them as the reader may see).
+pub struct CustomerAdministrationAuditEvent(pub audit_event::Model, pub Visibility);
 
 #[Object]
 impl CustomerAdministrationAuditEvent {
@@ -86,18 +105,21 @@ impl CustomerAdministrationAuditEvent {
         self.0.created_at
     }
 
-    /// The object before the change, as JSON text; null for a creation.
+    /// The object before the change, as JSON text; null for a creation. Values the reader may
+    /// not read otherwise are replaced by `"[redacted]"`.
     async fn before(&self) -> Option<String> {
-        self.0.before.as_ref().map(|v| v.to_string())
+        self.0.before.as_ref().map(|v| rules::redact(v, self.1).to_string())
     }
 
-    /// The object after the change, as JSON text; null for a deletion.
+    /// The object after the change, as JSON text; null for a deletion. Values the reader may not
+    /// read otherwise are replaced by `"[redacted]"`.
     async fn after(&self) -> Option<String> {
-        self.0.after.as_ref().map(|v| v.to_string())
+        self.0.after.as_ref().map(|v| rules::redact(v, self.1).to_string())
     }
 }
 
-/// `customerAdministration.auditEvents`: the viewer's organization's audit trail.
+/// `customerAdministration.auditEvents`: the viewer's organization's audit trail, as much of it as
+/// the viewer may read.
 pub(super) async fn audit_events(
     ctx: &Context<'_>,
     cursor: Option<String>,
@@ -112,13 +134,113 @@ pub(super) async fn audit_events(
         target_id: given(filter.target_id.and_then(|t| t.eq)),
         actor_user_id: filter.actor_user_id.and_then(|a| a.eq).map(i64::from),
     };
-    let page = ca::audit_events(&services(ctx)?.db, &organization_id, &audit_filter, before, PAGE_SIZE)
-        .await
-        .map_err(db_error)?;
-    let next_cursor = page.has_more.then(|| page.items.last().map(|e| pagination::encode(&e.id.to_string()))).flatten();
-    Ok(CustomerAdministrationAuditEventCollection {
-        next_cursor,
-        total_count: count(page.total),
-        items: page.items.into_iter().map(CustomerAdministrationAuditEvent).collect(),
-    })
+    let reader = Reader { access: viewer_access(ctx).await?, ctx };
+    let kinds_with = |scope: KindScope| -> Vec<&'static str> {
+        TargetKind::ALL
+            .into_iter()
+            .filter(|k| rules::kind_scope(*k, &reader.access) == scope)
+            .map(TargetKind::name)
+            .collect()
+    };
+    let (whole, per_event) = (kinds_with(KindScope::All), kinds_with(KindScope::PerEvent));
+    let readable: Vec<&str> = whole.iter().chain(&per_event).copied().collect();
+    let db = &services(ctx)?.db;
+
+    // The count: the whole kinds in SQL, the others event by event.
+    let mut total = ca::count_audit_events(db, &organization_id, &audit_filter, &whole).await.map_err(db_error)?;
+    let mut after = None;
+    while !per_event.is_empty() {
+        let batch = ca::audit_events(db, &organization_id, &audit_filter, &per_event, after, SCAN_BATCH)
+            .await
+            .map_err(db_error)?;
+        let shown = reader.decide(&batch).await?;
+        total += shown.iter().filter(|v| **v != Visibility::Hidden).count() as u64;
+        match batch.last() {
+            Some(last) if batch.len() as u64 == SCAN_BATCH => after = Some(last.id),
+            _ => break,
+        }
+    }
+
+    // The page: the next PAGE_SIZE events the reader sees (and one more, to know if more follow).
+    let mut items = Vec::new();
+    let mut after = before;
+    loop {
+        let batch = ca::audit_events(db, &organization_id, &audit_filter, &readable, after, SCAN_BATCH)
+            .await
+            .map_err(db_error)?;
+        let full = batch.len() as u64 == SCAN_BATCH;
+        after = batch.last().map(|e| e.id);
+        let shown = reader.decide(&batch).await?;
+        items.extend(
+            batch
+                .into_iter()
+                .zip(shown)
+                .filter(|(_, v)| *v != Visibility::Hidden)
+                .map(|(e, v)| CustomerAdministrationAuditEvent(e, v)),
+        );
+        if items.len() as u64 > PAGE_SIZE || !full {
+            break;
+        }
+    }
+    let has_more = items.len() as u64 > PAGE_SIZE;
+    items.truncate(usize::try_from(PAGE_SIZE).unwrap_or(usize::MAX));
+    let next_cursor = has_more.then(|| items.last().map(|e| pagination::encode(&e.0.id.to_string()))).flatten();
+    Ok(CustomerAdministrationAuditEventCollection { next_cursor, total_count: count(total), items })
+}
+
+/// The viewer reading the audit trail.
+struct Reader<'c, 'r> {
+    ctx: &'c Context<'r>,
+    access: Arc<EffectiveAccess>,
+}
+
+impl Reader<'_, '_> {
+    /// How much of each event of `batch` the viewer sees: the facts of the whole batch are loaded
+    /// together (the accounts of Synthetics permission groups, the viewer's Synthetics facts on
+    /// each account the batch names), then `access::audit` decides.
+    async fn decide(&self, batch: &[audit_event::Model]) -> Result<Vec<Visibility>> {
+        let group_accounts =
+            audit::permission_group_accounts(&services(self.ctx)?.db, batch).await.map_err(db_error)?;
+        let targets: Vec<Target<'_>> = batch.iter().map(|e| audit::target(e, &group_accounts)).collect();
+        let user = viewer(self.ctx)?.user_id;
+        let mut accounts: Vec<i32> = targets
+            .iter()
+            .filter_map(|t| match t {
+                Target::SyntheticsMonitor { account, .. }
+                | Target::SyntheticsPrivateLocation { account, .. }
+                | Target::SyntheticsPermissionGroup { account }
+                | Target::SyntheticsPermissions { account } => *account,
+                _ => None,
+            })
+            .filter(|a| self.access.has_account_access(*a))
+            .collect();
+        accounts.sort_unstable();
+        accounts.dedup();
+        let facts: HashMap<i32, Arc<SyntheticsFacts>> = loaders(self.ctx)?
+            .synthetics
+            .load_many(accounts.into_iter().map(|a| (user, a)))
+            .await
+            .map_err(storage)?
+            .into_iter()
+            .map(|((_, account), facts)| (account, facts))
+            .collect();
+        // An account the loader has no row for has the permission system off (as `subject` reads it).
+        let off = SyntheticsFacts::default();
+        let subject = |account: i32| {
+            let capabilities = self.access.account_capabilities(account)?;
+            let facts = facts.get(&account).map_or(&off, Arc::as_ref);
+            Some(SyntheticsSubject { capabilities, enabled: facts.enabled, rules: &facts.rules })
+        };
+        // The current access of the owners of the user keys the batch names, in one load.
+        let owners: Vec<i64> = targets
+            .iter()
+            .filter_map(|t| match t {
+                Target::ApiKey(Some(KeyFacts { kind: KeyKind::User(owner), .. })) if *owner != user => Some(*owner),
+                _ => None,
+            })
+            .collect();
+        let owner_access = loaders(self.ctx)?.access.load_many(owners).await.map_err(storage)?;
+        let owners = |owner: i64| owner_access.get(&owner).cloned();
+        Ok(targets.iter().map(|t| rules::may_read(user, &self.access, t, subject, &owners)).collect())
+    }
 }

@@ -18,6 +18,7 @@ mod inputs;
 mod outputs;
 mod reads;
 
+use crate::domain::validate::echo;
 use async_graphql::{Context, Object, Result, SimpleObject};
 use entity::enums::MonitorKind;
 
@@ -62,11 +63,11 @@ impl Refusal {
     }
 
     fn unknown_guid(guid: &str) -> Self {
-        Refusal::NotFound(format!("Monitor {guid} not found"))
+        Refusal::NotFound(format!("Monitor {} not found", echo(guid)))
     }
 
     fn on_monitor(guid: &str) -> Self {
-        Refusal::Unauthorized(format!("{NOT_AUTHORIZED_MESSAGE} on monitor {guid}"))
+        Refusal::Unauthorized(format!("{NOT_AUTHORIZED_MESSAGE} on monitor {}", echo(guid)))
     }
 }
 
@@ -337,10 +338,10 @@ impl SyntheticsMonitorMutations {
         guid: EntityGuid,
     ) -> Result<Option<SyntheticsMonitorDeleteMutationResult>> {
         let Some((account_id, guid)) = monitors::parse_guid(&guid.0) else {
-            return Err(ErrorClass::NotFound.error(format!("Monitor {} not found", guid.0)));
+            return Err(ErrorClass::NotFound.error(format!("Monitor {} not found", echo(&guid.0))));
         };
         let Ok(proof) = subject(ctx, account_id).await?.decide(SyntheticsWrite::DeleteMonitor(guid.clone())) else {
-            return Err(ErrorClass::Forbidden.error(format!("{NOT_AUTHORIZED_MESSAGE} on monitor {guid}")));
+            return Err(ErrorClass::Forbidden.error(format!("{NOT_AUTHORIZED_MESSAGE} on monitor {}", echo(&guid))));
         };
         let deleted = monitors::delete(&services(ctx)?.db, &proof).await?;
         changed(ctx)?;

@@ -2,6 +2,7 @@
 //! create and an update are held to the same rules). Each check returns a `BadInput` error that
 //! names the field; nothing is written when one fails.
 
+use crate::domain::validate::echo;
 use std::collections::BTreeSet;
 
 use super::{Monitor, MonitorKind, Runtime, Step, Tag};
@@ -106,7 +107,11 @@ fn one_of(field: &str, value: &str, allowed: &[&str]) -> AppResult<()> {
     if allowed.contains(&value) {
         Ok(())
     } else {
-        Err(AppError::bad_input(format!("{field} '{value}' is not valid: it must be one of {}", allowed.join(", "))))
+        Err(AppError::bad_input(format!(
+            "{field} '{}' is not valid: it must be one of {}",
+            echo(value),
+            allowed.join(", ")
+        )))
     }
 }
 
@@ -118,7 +123,7 @@ fn locations(m: &Monitor) -> AppResult<()> {
     for code in &m.public_locations {
         let bare = code.strip_prefix("AWS_").unwrap_or(code);
         if !PUBLIC_LOCATIONS.contains(&bare) {
-            return Err(AppError::bad_input(format!("Public location '{code}' is not valid")));
+            return Err(AppError::bad_input(format!("Public location '{}' is not valid", echo(code))));
         }
     }
     Ok(())
@@ -132,7 +137,7 @@ fn uri(m: &Monitor) -> AppResult<()> {
     match m.uri.as_deref() {
         None | Some("") => Err(AppError::bad_input("Uri can't be blank")),
         Some(uri) if !is_http_url(uri) => {
-            Err(AppError::bad_input(format!("Uri '{uri}' is not valid: it must be an http or https URL")))
+            Err(AppError::bad_input(format!("Uri '{}' is not valid: it must be an http or https URL", echo(uri))))
         }
         Some(_) => Ok(()),
     }
@@ -227,7 +232,7 @@ fn runtime(kind: MonitorKind, runtime: Option<&Runtime>) -> AppResult<()> {
     if runtime.runtime_type != expected {
         return Err(AppError::bad_input(format!(
             "Runtime type '{}' is not valid for a {} monitor: it must be {expected}",
-            runtime.runtime_type,
+            echo(&runtime.runtime_type),
             kind.as_str()
         )));
     }
@@ -236,12 +241,12 @@ fn runtime(kind: MonitorKind, runtime: Option<&Runtime>) -> AppResult<()> {
         && version.len() <= 16
         && version.split('.').all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_digit()));
     if !valid_version {
-        return Err(AppError::bad_input(format!("Runtime type version '{version}' is not valid")));
+        return Err(AppError::bad_input(format!("Runtime type version '{}' is not valid", echo(version))));
     }
     match runtime.script_language.as_deref() {
         None | Some("JAVASCRIPT") => Ok(()),
         Some(other) => {
-            Err(AppError::bad_input(format!("Script language '{other}' is not valid: it must be JAVASCRIPT")))
+            Err(AppError::bad_input(format!("Script language '{}' is not valid: it must be JAVASCRIPT", echo(other))))
         }
     }
 }
@@ -252,12 +257,15 @@ fn tags(tags: &[Tag]) -> AppResult<()> {
             return Err(AppError::bad_input("Tag keys can't be blank"));
         }
         if tag.key.chars().count() > MAX_TAG_KEY {
-            return Err(AppError::bad_input(format!("Tag key '{}' is longer than {MAX_TAG_KEY} characters", tag.key)));
+            return Err(AppError::bad_input(format!(
+                "Tag key '{}' is longer than {MAX_TAG_KEY} characters",
+                echo(&tag.key)
+            )));
         }
         if tag.values.iter().any(|v| v.chars().count() > MAX_TAG_VALUE) {
             return Err(AppError::bad_input(format!(
                 "A value of tag '{}' is longer than {MAX_TAG_VALUE} characters",
-                tag.key
+                echo(&tag.key)
             )));
         }
     }
@@ -272,7 +280,7 @@ fn settings(m: &Monitor) -> AppResult<()> {
         match s.domain.as_deref() {
             None | Some("") => return Err(AppError::bad_input("Domain can't be blank")),
             Some(domain) if !is_host_name(domain) => {
-                return Err(AppError::bad_input(format!("Domain '{domain}' is not a valid host name")));
+                return Err(AppError::bad_input(format!("Domain '{}' is not a valid host name", echo(domain))));
             }
             Some(_) => {}
         }

@@ -11,6 +11,7 @@
 //! monitors: the viewer's facts come from the request's batched loaders, then one count and one
 //! page query; the rights on each listed monitor are computed from those facts.
 
+use crate::domain::validate::echo;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 
 use super::enums::{
@@ -151,15 +152,15 @@ fn cursor_after(monitor: &Monitor) -> Result<String> {
 /// The page key in a cursor AccessGraph made; anything else is `BAD_USER_INPUT`.
 fn key_in(cursor: &str) -> Result<PageKey> {
     serde_json::from_str(&pagination::decode(cursor)?)
-        .map_err(|_| ErrorClass::BadUserInput.error(format!("Invalid cursor: {cursor}")))
+        .map_err(|_| ErrorClass::BadUserInput.error(format!("Invalid cursor: {}", echo(cursor))))
 }
 
 fn not_found(guid: &str) -> async_graphql::Error {
-    ErrorClass::NotFound.error(format!("Monitor {guid} not found"))
+    ErrorClass::NotFound.error(format!("Monitor {} not found", echo(guid)))
 }
 
 fn forbidden(guid: &str, needs: &str) -> async_graphql::Error {
-    ErrorClass::Forbidden.error(format!("{NOT_AUTHORIZED_MESSAGE} on monitor {guid}: {needs}"))
+    ErrorClass::Forbidden.error(format!("{NOT_AUTHORIZED_MESSAGE} on monitor {}: {needs}", echo(guid)))
 }
 
 impl SyntheticsMonitorReads {
