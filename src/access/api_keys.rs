@@ -17,11 +17,9 @@
 
 use std::collections::BTreeSet;
 
-use entity::enums::IngestType;
-
 use super::caps::{MANAGE_INGEST_KEYS, MANAGE_OTHER_USERS_KEYS, READ_INGEST_KEYS};
 use super::decision::{Action, KeyOp};
-use super::{AccountId, EffectiveAccess};
+use super::{AccountId, EffectiveAccess, IngestType};
 
 pub type UserId = i64;
 

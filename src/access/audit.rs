@@ -275,13 +275,12 @@ pub fn redact(snapshot: &serde_json::Value, visibility: Visibility) -> serde_jso
 
 #[cfg(test)]
 mod tests {
-    use entity::enums::IngestType;
     use serde_json::json;
 
     use super::*;
-    use crate::access::CapabilitySet;
     use crate::access::api_keys::KeyKind;
     use crate::access::synthetics::{EntityKind, Rule, Target as RuleTarget};
+    use crate::access::{CapabilitySet, IngestType};
 
     const VIEWER: UserId = 1;
     const OTHER: UserId = 2;

@@ -1,7 +1,7 @@
 //! Edition limits (the seeds): STANDARD organizations have one account, no custom groups, roles
 //! or new grants, at most five full users, and basic users only in the default User group.
 
-use entity::enums::{Edition, UserType};
+use super::{Edition, UserType};
 
 /// Most full platform users a STANDARD organization may have.
 pub const STANDARD_MAX_FULL_USERS: u64 = 5;

@@ -27,7 +27,35 @@ pub mod synthetics;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-pub use entity::enums::{Scope, UserType};
+/// A user's type: what roles can give them at most. Ordered: BASIC < CORE < FULL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UserType {
+    Basic,
+    Core,
+    Full,
+}
+
+/// Whether a role (or capability) applies to one account or to the whole organization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scope {
+    Account,
+    Organization,
+}
+
+/// The organization's edition, which decides the account, group, role and grant limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Edition {
+    Standard,
+    Pro,
+    Enterprise,
+}
+
+/// The kinds of ingest key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IngestType {
+    License,
+    Browser,
+}
 
 pub type AccountId = i32;
 pub type CapabilityId = i32;

@@ -14,7 +14,12 @@
 //! = its overview with the job queue numbers; Edit = settings and delete. Managing the permission
 //! system needs "Manage synthetics permissions" (held by admins), whether it is on or not.
 
-pub use entity::enums::SyntheticsEntityKind as EntityKind;
+/// What a Synthetics permission rule reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EntityKind {
+    Monitor,
+    PrivateLocation,
+}
 
 use super::CapabilitySet;
 use super::caps;

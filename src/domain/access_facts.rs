@@ -40,7 +40,7 @@ pub async fn effective_access(
     let mut subjects: HashMap<i64, (String, Subject)> = HashMap::new();
     for row in db.query_all(&users).await? {
         let id: i64 = row.try_get("", "id")?;
-        let user_type: UserType = parse(row.try_get::<String>("", "user_type")?)?;
+        let user_type = parse::<UserType>(row.try_get::<String>("", "user_type")?)?.into();
         let subject = Subject { user_type, active: row.try_get("", "active")?, grants: Vec::new() };
         subjects.insert(id, (row.try_get("", "organization_id")?, subject));
     }
@@ -115,8 +115,8 @@ pub async fn effective_access(
             std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
             std::collections::hash_map::Entry::Vacant(e) => e.insert(RoleFacts {
                 id: role_id,
-                scope: parse::<Scope>(row.try_get("", "scope")?)?,
-                min_user_type: parse(row.try_get::<String>("", "min_user_type")?)?,
+                scope: parse::<Scope>(row.try_get("", "scope")?)?.into(),
+                min_user_type: parse::<UserType>(row.try_get::<String>("", "min_user_type")?)?.into(),
                 capabilities: Default::default(),
             }),
         };
@@ -133,4 +133,46 @@ pub async fn effective_access(
 
 fn parse<T: sea_orm::ActiveEnum<Value = String>>(text: String) -> Result<T, DbErr> {
     T::try_from_value(&text).map_err(|e| DbErr::Type(format!("{e:?}")))
+}
+
+/// The permission model's own enums and their stored twins: `access/` knows nothing of storage.
+macro_rules! same_variants {
+    ($($stored:ident <=> $model:ident { $($variant:ident),+ $(,)? })*) => {$(
+        impl From<entity::enums::$stored> for access::$model {
+            fn from(value: entity::enums::$stored) -> Self {
+                match value { $(entity::enums::$stored::$variant => access::$model::$variant,)+ }
+            }
+        }
+
+        impl From<access::$model> for entity::enums::$stored {
+            fn from(value: access::$model) -> Self {
+                match value { $(access::$model::$variant => entity::enums::$stored::$variant,)+ }
+            }
+        }
+    )*};
+}
+
+same_variants! {
+    UserType <=> UserType { Basic, Core, Full }
+    Scope <=> Scope { Account, Organization }
+    Edition <=> Edition { Standard, Pro, Enterprise }
+    IngestType <=> IngestType { License, Browser }
+}
+
+impl From<entity::enums::SyntheticsEntityKind> for access::synthetics::EntityKind {
+    fn from(value: entity::enums::SyntheticsEntityKind) -> Self {
+        match value {
+            entity::enums::SyntheticsEntityKind::Monitor => access::synthetics::EntityKind::Monitor,
+            entity::enums::SyntheticsEntityKind::PrivateLocation => access::synthetics::EntityKind::PrivateLocation,
+        }
+    }
+}
+
+impl From<access::synthetics::EntityKind> for entity::enums::SyntheticsEntityKind {
+    fn from(value: access::synthetics::EntityKind) -> Self {
+        match value {
+            access::synthetics::EntityKind::Monitor => entity::enums::SyntheticsEntityKind::Monitor,
+            access::synthetics::EntityKind::PrivateLocation => entity::enums::SyntheticsEntityKind::PrivateLocation,
+        }
+    }
 }

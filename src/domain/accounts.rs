@@ -114,7 +114,7 @@ pub async fn create(
         confirm(txn, proof).await?;
         // Locked: concurrent creations are counted one after the other.
         let organization = lookup::organization_for_update(txn, &caller.organization_id).await?;
-        edition::check_new_account(organization.edition, active_accounts(txn, &organization.id).await?)?;
+        edition::check_new_account(organization.edition.into(), active_accounts(txn, &organization.id).await?)?;
         if let Some(parent_id) = input.parent_id {
             check_parent(txn, &organization.id, parent_id).await?;
         }

@@ -84,7 +84,7 @@ pub struct KeySearch {
 pub fn facts(key: &api_key::Model) -> Option<KeyFacts> {
     let kind = match key.key_type {
         KeyType::User => KeyKind::User(key.user_id?),
-        KeyType::Ingest => KeyKind::Ingest(key.ingest_type?),
+        KeyType::Ingest => KeyKind::Ingest(key.ingest_type?.into()),
     };
     Some(KeyFacts { kind, account: key.account_id })
 }
@@ -206,7 +206,7 @@ async fn insert(
 ) -> Result<api_key::Model, DbErr> {
     let (key_type, user_id, ingest_type) = match kind {
         KeyKind::User(user) => (KeyType::User, Some(user), None),
-        KeyKind::Ingest(ingest_type) => (KeyType::Ingest, None, Some(ingest_type)),
+        KeyKind::Ingest(ingest_type) => (KeyType::Ingest, None, Some(ingest_type.into())),
     };
     api_key::ActiveModel {
         id: Set(new_key_id()),
@@ -335,9 +335,10 @@ pub async fn create_ingest_key(
             .filter(api_key::Column::IngestType.eq(input.ingest_type))
             .count(txn)
             .await?;
-        rules::check_ingest_key_count(input.account_id, input.ingest_type, existing)?;
+        rules::check_ingest_key_count(input.account_id, input.ingest_type.into(), existing)?;
         let secret = generate();
-        let key = insert(txn, KeyKind::Ingest(input.ingest_type), input.account_id, &name, &notes, &secret).await?;
+        let key =
+            insert(txn, KeyKind::Ingest(input.ingest_type.into()), input.account_id, &name, &notes, &secret).await?;
         audit::record(txn, Audit::changed(caller, "create", TARGET, &key.id, None, Some(snapshot(&key)))).await?;
         Ok(CreatedKey { key, secret })
     })

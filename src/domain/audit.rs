@@ -135,7 +135,9 @@ fn key_facts(snapshot: &Value) -> Option<KeyFacts> {
     let account = i32::try_from(snapshot.get("accountId")?.as_i64()?).ok()?;
     let kind = match snapshot.get("type")?.as_str()? {
         "USER" => KeyKind::User(snapshot.get("userId")?.as_i64()?),
-        "INGEST" => KeyKind::Ingest(serde_json::from_value::<IngestType>(snapshot.get("ingestType")?.clone()).ok()?),
+        "INGEST" => {
+            KeyKind::Ingest(serde_json::from_value::<IngestType>(snapshot.get("ingestType")?.clone()).ok()?.into())
+        }
         _ => return None,
     };
     Some(KeyFacts { kind, account })
@@ -209,7 +211,7 @@ mod tests {
             event("api_key", "k", Some(json!({"type": "INGEST", "ingestType": "LICENSE", "accountId": 11})), None);
         assert_eq!(
             target(&license, &none),
-            Target::ApiKey(Some(KeyFacts { kind: KeyKind::Ingest(IngestType::License), account: 11 }))
+            Target::ApiKey(Some(KeyFacts { kind: KeyKind::Ingest(crate::access::IngestType::License), account: 11 }))
         );
         let garbled = event("api_key", "k", None, Some(json!({"type": "USER"})));
         assert_eq!(target(&garbled, &none), Target::ApiKey(None));

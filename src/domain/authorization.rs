@@ -127,7 +127,7 @@ pub async fn change_grants(
         let organization = lookup::organization_for_update(txn, &caller.organization_id).await?;
         let (group, _) = lookup::group_locked(txn, &caller.organization_id, group_id, LockType::Share).await?;
         if change == GrantChange::Grant {
-            edition::check_new_grant(organization.edition)?;
+            edition::check_new_grant(organization.edition.into())?;
         }
         let mut changed = Vec::new();
         for request in requested {
@@ -139,7 +139,7 @@ pub async fn change_grants(
                 }
                 _ => GrantTarget::Organization,
             };
-            access::check_grant_scope(role.scope, target)?;
+            access::check_grant_scope(role.scope.into(), target)?;
             let carried = carried_by(txn, &role, target).await?;
             decision::check(&principal, Action::Carry(&carried))?;
             let done = match change {

@@ -23,7 +23,7 @@ pub async fn load(db: &impl ConnectionTrait) -> Result<Catalog, DbErr> {
             id: c.id,
             full_stack_observability: c.full_stack_observability,
             hidden: c.hidden,
-            scope: c.scope,
+            scope: c.scope.into(),
         }),
         apa_caps.iter().map(|rc| rc.capability_id),
     ))

@@ -66,7 +66,7 @@ pub async fn create(
         // The organization, then the domain (shared: a deletion of the domain waits, or is waited for).
         let organization = lookup::organization_for_update(txn, &caller.organization_id).await?;
         let domain = lookup::domain_locked(txn, &caller.organization_id, domain_id, LockType::Share).await?;
-        edition::check_custom_group(organization.edition)?;
+        edition::check_custom_group(organization.edition.into())?;
         lookup::require_manual(&domain, SCIM_GROUPS)?;
         if name_in_use(txn, &domain.id, &display_name, None).await? {
             return Err(AppError::bad_input(DISPLAY_NAME_TAKEN));
@@ -206,7 +206,7 @@ pub async fn change_members(
         if change == MembershipChange::Add {
             for (group, _) in &groups {
                 for (user, _) in users.iter().filter(|(u, _)| u.user_type == UserType::Basic) {
-                    edition::check_membership(edition, user.user_type, is_default_user_group(group))?;
+                    edition::check_membership(edition.into(), user.user_type.into(), is_default_user_group(group))?;
                 }
             }
         }

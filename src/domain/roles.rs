@@ -36,7 +36,7 @@ fn capability_set(scope: Scope, ids: &[CapabilityId], catalog: &Catalog) -> AppR
     if ids.is_empty() {
         return Err(AppError::bad_input("A custom role needs at least one permission"));
     }
-    access::check_custom_role_capabilities(scope, ids, catalog)?;
+    access::check_custom_role_capabilities(scope.into(), ids, catalog)?;
     Ok(ids.iter().copied().collect())
 }
 
@@ -96,7 +96,7 @@ pub async fn create(
     super::in_transaction(db, async |txn| {
         confirm(txn, proof).await?;
         let organization = lookup::organization_for_update(txn, &caller.organization_id).await?;
-        edition::check_custom_role(organization.edition)?;
+        edition::check_custom_role(organization.edition.into())?;
         if name_in_use(txn, &caller.organization_id, &name, None).await? {
             return Err(AppError::bad_input(NAME_TAKEN));
         }

@@ -71,7 +71,7 @@ async fn email_in_use(db: &impl ConnectionTrait, domain_id: &str, email: &str, e
 async fn check_full_user_added(db: &impl ConnectionTrait, organization_id: &str) -> AppResult<()> {
     let organization = lookup::organization_for_update(db, organization_id).await?;
     let full = lookup::full_users(db, organization_id).await?;
-    edition::check_full_users(organization.edition, full + 1)?;
+    edition::check_full_users(organization.edition.into(), full + 1)?;
     Ok(())
 }
 
@@ -212,7 +212,7 @@ async fn check_type_change(
     let organization = lookup::organization_for_update(db, &caller.organization_id).await?;
     if user_type == UserType::Full {
         let full = lookup::full_users(db, &caller.organization_id).await?;
-        edition::check_full_users(organization.edition, full + 1)?;
+        edition::check_full_users(organization.edition.into(), full + 1)?;
     }
     let memberships = group_membership::Entity::find()
         .filter(group_membership::Column::UserId.eq(user.id))
@@ -221,7 +221,11 @@ async fn check_type_change(
         .await?;
     for (_, group) in memberships {
         if let Some(group) = group {
-            edition::check_membership(organization.edition, user_type, super::groups::is_default_user_group(&group))?;
+            edition::check_membership(
+                organization.edition.into(),
+                user_type.into(),
+                super::groups::is_default_user_group(&group),
+            )?;
         }
     }
     Ok(())

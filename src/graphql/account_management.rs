@@ -16,7 +16,7 @@ use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use entity::account;
 use entity::enums::AccountStatus;
 
-use super::context::{changed, services};
+use super::context::services;
 use super::guard::{Can, authorize};
 use crate::access::decision::{Action, ManageAccounts, OrgArea};
 use crate::domain::accounts::{self, NewAccount};
@@ -111,7 +111,6 @@ impl AccountManagementMutations {
             parent_id: managed_account.parent_id,
         };
         let created = accounts::create(&services(ctx)?.db, &proof, input).await?;
-        changed(ctx)?;
         Ok(Some(AccountManagementCreateResponse { managed_account: Some(created.into()) }))
     }
 
@@ -123,7 +122,6 @@ impl AccountManagementMutations {
     ) -> Result<Option<AccountManagementUpdateResponse>> {
         let proof = authorize(ctx, ManageAccounts).await?;
         let updated = accounts::rename(&services(ctx)?.db, &proof, managed_account.id, &managed_account.name).await?;
-        changed(ctx)?;
         Ok(Some(AccountManagementUpdateResponse { managed_account: Some(updated.into()) }))
     }
 
@@ -136,7 +134,6 @@ impl AccountManagementMutations {
     ) -> Result<Option<AccountManagementManagedAccount>> {
         let proof = authorize(ctx, ManageAccounts).await?;
         let canceled = accounts::cancel(&services(ctx)?.db, &proof, id).await?;
-        changed(ctx)?;
         Ok(Some(canceled.into()))
     }
 }

@@ -19,7 +19,7 @@ use async_graphql::{Context, Enum, ID, InputObject, Interface, Object, Result, S
 use entity::api_key;
 use entity::enums::{IngestType, KeyType};
 
-use super::context::{changed, loaders, services};
+use super::context::{loaders, services};
 use super::error::{ErrorClass, storage};
 use super::guard::{Can, principal};
 use super::pagination;
@@ -558,14 +558,6 @@ impl<T> Outcomes<T> {
         };
         self.errors.push(Some(facts().error(key_type, kind, message)));
     }
-
-    /// Forgets the request's cached reads when anything changed, so the payload reads fresh data.
-    fn finish(self, ctx: &Context<'_>) -> Result<Self> {
-        if !self.done.is_empty() {
-            changed(ctx)?;
-        }
-        Ok(self)
-    }
 }
 
 // ---- queries ----
@@ -719,7 +711,7 @@ impl ApiAccessMutations {
                 ..ElementFacts::default()
             });
         }
-        let Outcomes { done, errors } = outcomes.finish(ctx)?;
+        let Outcomes { done, errors } = outcomes;
         Ok(Some(ApiAccessCreateKeyResponse { created_keys: Some(done), errors: Some(errors) }))
     }
 
@@ -743,7 +735,7 @@ impl ApiAccessMutations {
                 .map(ApiAccessKey::stored);
             outcomes.record(ctx, result, key_type, || ElementFacts::key(&key_id));
         }
-        let Outcomes { done, errors } = outcomes.finish(ctx)?;
+        let Outcomes { done, errors } = outcomes;
         Ok(Some(ApiAccessUpdateKeyResponse { errors: Some(errors), updated_keys: Some(done) }))
     }
 
@@ -766,7 +758,7 @@ impl ApiAccessMutations {
                 .map(|deleted| ApiAccessDeletedKey { id: Some(deleted.id) });
             outcomes.record(ctx, result, key_type, || ElementFacts::key(&key_id));
         }
-        let Outcomes { done, errors } = outcomes.finish(ctx)?;
+        let Outcomes { done, errors } = outcomes;
         Ok(Some(ApiAccessDeleteKeyResponse { deleted_keys: Some(done), errors: Some(errors) }))
     }
 }

@@ -4,7 +4,7 @@
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use entity::enums::{AuthenticationType, ProvisioningType};
 
-use super::context::{changed, services};
+use super::context::services;
 use super::customer_administration::organization::{
     OrganizationAuthenticationTypeEnum, OrganizationProvisioningTypeEnum,
 };
@@ -58,7 +58,6 @@ impl AuthenticationDomainMutations {
             (self::authentication_type(authentication_type)?, self::provisioning_type(provisioning_type)?);
         let domain =
             authentication_domains::create(&services(ctx)?.db, &proof, &name, authentication, provisioning).await?;
-        changed(ctx)?;
         Ok(Some(AuthenticationDomainType { id: ID(domain.id) }))
     }
 
@@ -70,7 +69,6 @@ impl AuthenticationDomainMutations {
     ) -> Result<Option<AuthenticationDomainType>> {
         let proof = authorize(ctx, ManageAuthenticationDomains).await?;
         let domain = authentication_domains::delete(&services(ctx)?.db, &proof, &id).await?;
-        changed(ctx)?;
         Ok(Some(AuthenticationDomainType { id: ID(domain.id) }))
     }
 }

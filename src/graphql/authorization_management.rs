@@ -13,7 +13,7 @@ use entity::enums::RoleType;
 use entity::{authentication_domain, group, role};
 use sea_orm::{DatabaseConnection, DbErr};
 
-use super::context::{changed, loaders, services};
+use super::context::{loaders, services};
 use super::error::{ErrorClass, storage};
 use super::guard::{Can, authorize};
 use super::pagination;
@@ -433,7 +433,6 @@ async fn change(
 ) -> Result<GrantOutcome> {
     let (group_id, requests) = input.into_requests()?;
     let outcome = authorization::change_grants(&services(ctx)?.db, proof, change, &group_id, &requests).await?;
-    changed(ctx)?;
     Ok(outcome)
 }
 

@@ -34,9 +34,3 @@ pub fn caller(ctx: &Context<'_>) -> Result<crate::domain::Actor> {
     let viewer = viewer(ctx)?;
     Ok(crate::domain::Actor { user_id: viewer.user_id, organization_id: viewer.organization_id.clone() })
 }
-
-/// Runs after a mutation's change: forgets what the request's loaders cached before it.
-pub fn changed(ctx: &Context<'_>) -> Result<()> {
-    loaders(ctx)?.forget();
-    Ok(())
-}

@@ -3,7 +3,7 @@
 use crate::domain::validate::echo;
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 
-use super::context::{changed, services};
+use super::context::services;
 use super::error::ErrorClass;
 use super::guard::authorize;
 use crate::access::decision::ManageCustomRoles;
@@ -47,7 +47,6 @@ impl CustomRoleMutations {
         let role =
             roles::create(&services.db, &services.catalog, &proof, &container.id, &name, &permission_ids, &scope)
                 .await?;
-        changed(ctx)?;
         Ok(Some(CustomRoleRoleMutationResult { id: Some(role.id) }))
     }
 
@@ -65,7 +64,6 @@ impl CustomRoleMutations {
         let role =
             roles::update(&services.db, &services.catalog, &proof, id, name.as_deref(), permission_ids.as_deref())
                 .await?;
-        changed(ctx)?;
         Ok(Some(CustomRoleRoleMutationResult { id: Some(role.id) }))
     }
 
@@ -73,7 +71,6 @@ impl CustomRoleMutations {
     async fn custom_role_delete(&self, ctx: &Context<'_>, id: i32) -> Result<Option<CustomRoleRoleMutationResult>> {
         let proof = authorize(ctx, ManageCustomRoles).await?;
         let role = roles::delete(&services(ctx)?.db, &proof, id).await?;
-        changed(ctx)?;
         Ok(Some(CustomRoleRoleMutationResult { id: Some(role.id) }))
     }
 }

@@ -16,6 +16,7 @@ pub mod loaders;
 pub mod organization;
 pub mod pagination;
 pub mod partial;
+pub mod pipeline;
 pub mod scalars;
 pub mod synthetics;
 pub mod user_management;
@@ -73,6 +74,7 @@ fn builder() -> SchemaBuilder<RootQueryType, RootMutationType, EmptySubscription
         .limit_complexity(MAX_COMPLEXITY)
         .extension(limits::InputLimits)
         .extension(partial::NullableFieldErrors)
+        .extension(pipeline::FreshLoadersPerMutation)
 }
 
 /// The schema, serving with `services`.

@@ -9,7 +9,7 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use entity::organization;
 
-use super::context::{changed, services};
+use super::context::services;
 use super::error::NOT_AUTHORIZED_MESSAGE;
 use super::guard::authorize;
 use super::scalars::SecureValue;
@@ -102,10 +102,7 @@ impl OrganizationMutations {
         let changes = OrganizationChanges { name: organization.name };
         let target = organization_id.as_ref().map(|id| id.as_str());
         match organizations::update(&services(ctx)?.db, &proof, target, changes).await {
-            Ok(updated) => {
-                changed(ctx)?;
-                Ok(Some(OrganizationUpdateResponse::updated(updated)))
-            }
+            Ok(updated) => Ok(Some(OrganizationUpdateResponse::updated(updated))),
             Err(err) => Ok(Some(OrganizationUpdateResponse::refused(OrganizationError::from_app(err)?))),
         }
     }

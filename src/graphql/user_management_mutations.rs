@@ -9,7 +9,7 @@ use std::sync::Arc;
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use entity::enums::UserType;
 
-use super::context::{changed, services};
+use super::context::services;
 use super::error::ErrorClass;
 use super::guard::authorize;
 use super::user_management::{UserManagementGroup, UserManagementUser, UserManagementUserType};
@@ -162,7 +162,6 @@ impl UserManagementMutations {
             user_type: create_user_options.user_type.map(Into::into),
         };
         let user = users::create(&services(ctx)?.db, &proof, input).await?;
-        changed(ctx)?;
         Ok(Some(UserManagementCreateUserPayload {
             created_user: Some(UserManagementCreatedUser {
                 authentication_domain_id: Some(ID(user.authentication_domain_id)),
@@ -188,7 +187,6 @@ impl UserManagementMutations {
             user_type: update_user_options.user_type.map(Into::into),
         };
         let user = users::update(&services(ctx)?.db, &proof, &update_user_options.id, changes).await?;
-        changed(ctx)?;
         Ok(Some(UserManagementUpdateUserPayload { user: Some(UserManagementUser(Arc::new(user))) }))
     }
 
@@ -200,7 +198,6 @@ impl UserManagementMutations {
     ) -> Result<Option<UserManagementDeleteUserPayload>> {
         let proof = authorize(ctx, ManageUsers).await?;
         let user = users::delete(&services(ctx)?.db, &proof, &delete_user_options.id).await?;
-        changed(ctx)?;
         Ok(Some(UserManagementDeleteUserPayload {
             deleted_user: Some(UserManagementDeletedUser { id: ID(user.id.to_string()) }),
         }))
@@ -217,7 +214,6 @@ impl UserManagementMutations {
         let group =
             groups::create(&services(ctx)?.db, &proof, &options.authentication_domain_id, &options.display_name)
                 .await?;
-        changed(ctx)?;
         Ok(Some(UserManagementCreateGroupPayload { group: Some(UserManagementGroup(group)) }))
     }
 
@@ -230,7 +226,6 @@ impl UserManagementMutations {
         let proof = authorize(ctx, ManageGroups).await?;
         let options = required(update_group_options, "updateGroupOptions")?;
         let group = groups::rename(&services(ctx)?.db, &proof, &options.id, &options.display_name).await?;
-        changed(ctx)?;
         Ok(Some(UserManagementUpdateGroupPayload { group: Some(UserManagementGroup(group)) }))
     }
 
@@ -243,7 +238,6 @@ impl UserManagementMutations {
         let proof = authorize(ctx, ManageGroups).await?;
         let options = required(group_options, "groupOptions")?;
         let group = groups::delete(&services(ctx)?.db, &proof, &options.id).await?;
-        changed(ctx)?;
         Ok(Some(UserManagementDeleteGroupPayload { group: Some(UserManagementGroup(group)) }))
     }
 
@@ -263,7 +257,6 @@ impl UserManagementMutations {
             &ids(options.user_ids),
         )
         .await?;
-        changed(ctx)?;
         Ok(Some(UserManagementAddUsersToGroupsPayload {
             groups: Some(groups.into_iter().map(UserManagementGroup).collect()),
         }))
@@ -285,7 +278,6 @@ impl UserManagementMutations {
             &ids(options.user_ids),
         )
         .await?;
-        changed(ctx)?;
         Ok(Some(UserManagementRemoveUsersFromGroupsPayload {
             groups: Some(groups.into_iter().map(UserManagementGroup).collect()),
         }))

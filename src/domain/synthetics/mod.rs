@@ -78,7 +78,7 @@ pub async fn facts(
 /// A stored rule as the permission model sees it.
 pub fn to_rule(rule: &synthetics_permission_rule::Model) -> Rule {
     Rule {
-        kind: rule.entity_kind,
+        kind: rule.entity_kind.into(),
         target: if rule.target == synthetics_permission_rule::ALL {
             Target::All
         } else {

@@ -19,12 +19,13 @@ use sea_orm::{
 use serde_json::json;
 
 use super::guid::{self, GuidKind};
+use crate::access::Catalog;
 use crate::access::decision::{Allowed, SyntheticsChange, SyntheticsWrite};
 use crate::access::synthetics::{self as rules, Rule, Target};
-use crate::access::{Catalog, synthetics::EntityKind};
 use crate::domain::audit::{self, Audit};
 use crate::domain::{Actor, access_facts, confirm, lookup, validate, wrong_proof};
 use crate::error::{AppError, AppResult, on_unique_violation};
+use entity::enums::SyntheticsEntityKind as EntityKind;
 
 /// Most users one membership change may name.
 pub const MAX_USERS_PER_CHANGE: usize = 100;
@@ -437,7 +438,7 @@ pub async fn set_rule(
             .map(super::to_rule)
             .collect();
         let new = Rule {
-            kind: request.kind,
+            kind: request.kind.into(),
             target: if request.guid.is_some() { Target::One(target.clone()) } else { Target::All },
             view: request.view,
             edit: request.edit,

@@ -24,7 +24,7 @@ use async_graphql::dataloader::Loader;
 use async_graphql::{Context, InputValueError, InputValueResult, MergedObject, Result, Scalar, ScalarType, Value};
 use sea_orm::{DatabaseConnection, DbErr};
 
-use super::context::{changed, loaders, viewer};
+use super::context::{loaders, viewer};
 use super::error::{INTERNAL_ERROR_MESSAGE, NOT_AUTHORIZED_MESSAGE, storage};
 use super::guard::principal;
 use crate::access::decision::{self, Action, Allowed, Principal, SyntheticsChange, SyntheticsOp, SyntheticsWrite};
@@ -154,13 +154,14 @@ pub async fn subject(ctx: &Context<'_>, account_id: i32) -> Result<ViewerSynthet
     Ok(ViewerSynthetics { principal, facts, account_id })
 }
 
-/// A change's outcome as a payload reports it. A change made forgets what the request's loaders
-/// cached, so later fields read the data as it is now.
-pub fn outcome<T>(ctx: &Context<'_>, result: AppResult<T>) -> Result<std::result::Result<T, Problem>> {
-    if result.is_ok() {
-        changed(ctx)?;
+/// A change's outcome as a payload reports it: refusals in the payload, storage and internal
+/// failures as top-level errors (clients retry those).
+pub fn outcome<T>(result: AppResult<T>) -> Result<std::result::Result<T, Problem>> {
+    match result {
+        Ok(value) => Ok(Ok(value)),
+        Err(err @ (AppError::Database(_) | AppError::Internal(_))) => Err(err.into()),
+        Err(refusal) => Ok(Err(Problem::from(refusal))),
     }
-    Ok(result.map_err(Problem::from))
 }
 
 /// A refused or failed Synthetics change, as a payload's `errors[]` reports it.

@@ -40,7 +40,7 @@ use super::{EntityGuid, subject};
 use crate::access::decision::SyntheticsWrite;
 use crate::domain::synthetics::monitors::{self, Monitor, MonitorChanges};
 use crate::error::AppError;
-use crate::graphql::context::{changed, services};
+use crate::graphql::context::services;
 use crate::graphql::error::{ErrorClass, NOT_AUTHORIZED_MESSAGE};
 
 /// Why a monitor change was refused, as a payload error reports it.
@@ -159,7 +159,7 @@ async fn create(ctx: &Context<'_>, account_id: i32, kind: MonitorKind, changes: 
         ))));
     };
     let created = monitors::create(&services(ctx)?.db, &proof, kind, changes).await;
-    finish(ctx, created)
+    finish(created)
 }
 
 /// Changes the monitor `guid` (of `kind`) when the viewer has Edit on it.
@@ -171,16 +171,13 @@ async fn update(ctx: &Context<'_>, guid: &EntityGuid, kind: MonitorKind, changes
         return Ok(Err(Refusal::on_monitor(&guid)));
     };
     let updated = monitors::update(&services(ctx)?.db, &proof, kind, changes).await;
-    finish(ctx, updated)
+    finish(updated)
 }
 
-/// The outcome of a domain change; after a success the request's loaders forget what they read.
-fn finish(ctx: &Context<'_>, result: crate::error::AppResult<Monitor>) -> Result<Outcome> {
+/// The outcome of a domain change: a refusal for the payload, or a top-level error.
+fn finish(result: crate::error::AppResult<Monitor>) -> Result<Outcome> {
     match result {
-        Ok(monitor) => {
-            changed(ctx)?;
-            Ok(Ok(monitor))
-        }
+        Ok(monitor) => Ok(Ok(monitor)),
         Err(err) => Ok(Err(Refusal::from_app(err)?)),
     }
 }
@@ -344,7 +341,6 @@ impl SyntheticsMonitorMutations {
             return Err(ErrorClass::Forbidden.error(format!("{NOT_AUTHORIZED_MESSAGE} on monitor {}", echo(&guid))));
         };
         let deleted = monitors::delete(&services(ctx)?.db, &proof).await?;
-        changed(ctx)?;
         Ok(Some(SyntheticsMonitorDeleteMutationResult { deleted_guid: Some(EntityGuid(deleted)) }))
     }
 }

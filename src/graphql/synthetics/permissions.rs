@@ -11,7 +11,7 @@ use super::{EntityGuid, Problem, subject};
 use crate::access::decision::{Allowed, SyntheticsChange, SyntheticsWrite};
 use crate::domain::synthetics::permissions::{self, GroupDetails, RuleRequest};
 use crate::error::AppError;
-use crate::graphql::context::{caller, changed, services};
+use crate::graphql::context::{caller, services};
 use crate::graphql::error::{ErrorClass, NOT_AUTHORIZED_MESSAGE};
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -188,7 +188,6 @@ async fn on_group(
         Ok(group) => group,
         Err(err) => return Ok(SyntheticsPermissionGroupMutationResult::failed(err)),
     };
-    changed(ctx)?;
     group_result(ctx, group).await
 }
 
@@ -239,10 +238,7 @@ impl SyntheticsPermissionMutations {
             Err(err) => return Ok(SyntheticsPermissionGroupMutationResult::failed(err)),
         };
         match permissions::create_group(db, &proof, account_id, &name).await {
-            Ok(group) => {
-                changed(ctx)?;
-                group_result(ctx, group).await
-            }
+            Ok(group) => group_result(ctx, group).await,
             Err(err) => Ok(SyntheticsPermissionGroupMutationResult::failed(err)),
         }
     }
@@ -277,13 +273,10 @@ impl SyntheticsPermissionMutations {
         };
         let details = permissions::details(db, vec![found]).await.map_err(AppError::from)?;
         match permissions::delete_group(db, &proof, &id).await {
-            Ok(_) => {
-                changed(ctx)?;
-                Ok(SyntheticsPermissionGroupMutationResult {
-                    errors: vec![],
-                    group: details.into_iter().next().map(Into::into),
-                })
-            }
+            Ok(_) => Ok(SyntheticsPermissionGroupMutationResult {
+                errors: vec![],
+                group: details.into_iter().next().map(Into::into),
+            }),
             Err(err) => Ok(SyntheticsPermissionGroupMutationResult::failed(err)),
         }
     }
@@ -368,10 +361,7 @@ async fn switch(ctx: &Context<'_>, account_id: i32, on: bool) -> Result<Syntheti
         Err(err) => return Ok(failed(err)),
     };
     match permissions::set_enabled(db, &proof, account_id, on).await {
-        Ok(enabled) => {
-            changed(ctx)?;
-            Ok(SyntheticsPermissionsMutationResult { account_id, enabled: Some(enabled), errors: vec![] })
-        }
+        Ok(enabled) => Ok(SyntheticsPermissionsMutationResult { account_id, enabled: Some(enabled), errors: vec![] }),
         Err(err) => Ok(failed(err)),
     }
 }

@@ -149,7 +149,7 @@ impl SyntheticsPrivateLocationMutations {
         };
         let input = NewPrivateLocation { account_id, name, description, verified_script_execution, shared };
         let result = domain::create(&services(ctx)?.db, &proof, input).await;
-        Ok(Some(match outcome(ctx, result)? {
+        Ok(Some(match outcome(result)? {
             Ok(created) => SyntheticsPrivateLocationMutationResult::created(created),
             Err(problem) => SyntheticsPrivateLocationMutationResult::refused(problem),
         }))
@@ -174,7 +174,7 @@ impl SyntheticsPrivateLocationMutations {
             Ok(proof) => domain::update(&services(ctx)?.db, &proof, changes).await,
             Err(_) => Err(viewer.refusal()),
         };
-        Ok(Some(match outcome(ctx, result)? {
+        Ok(Some(match outcome(result)? {
             Ok(location) => SyntheticsPrivateLocationMutationResult::location(location, None),
             Err(problem) => SyntheticsPrivateLocationMutationResult::refused(problem),
         }))
@@ -195,7 +195,7 @@ impl SyntheticsPrivateLocationMutations {
             Ok(proof) => domain::delete(&services(ctx)?.db, &proof).await,
             Err(_) => Err(viewer.refusal()),
         };
-        Ok(Some(SyntheticsPrivateLocationDeleteResult { errors: errors(outcome(ctx, result)?.err()) }))
+        Ok(Some(SyntheticsPrivateLocationDeleteResult { errors: errors(outcome(result)?.err()) }))
     }
 
     /// Empties a private location's job queue. Needs Edit on the location.
@@ -214,7 +214,7 @@ impl SyntheticsPrivateLocationMutations {
             Ok(proof) => domain::purge_queue(&services(ctx)?.db, &proof).await,
             Err(_) => Err(viewer.refusal()),
         };
-        Ok(Some(SyntheticsPrivateLocationPurgeQueueResult { errors: errors(outcome(ctx, result)?.err()) }))
+        Ok(Some(SyntheticsPrivateLocationPurgeQueueResult { errors: errors(outcome(result)?.err()) }))
     }
 }
 

@@ -97,7 +97,7 @@ impl SyntheticsSecureCredentialMutations {
         };
         let input = NewSecureCredential { account_id, key, description, value: CredentialValue::new(value.0) };
         let result = domain::create(&services(ctx)?.db, &proof, input).await;
-        Ok(SyntheticsSecureCredentialMutationResult::outcome(outcome(ctx, result)?))
+        Ok(SyntheticsSecureCredentialMutationResult::outcome(outcome(result)?))
     }
 
     /// Changes a secure credential's description and/or value (absent arguments stay as they
@@ -116,7 +116,7 @@ impl SyntheticsSecureCredentialMutations {
         };
         let changes = SecureCredentialChanges { description, value: value.map(|v| CredentialValue::new(v.0)) };
         let result = domain::update(&services(ctx)?.db, &proof, &key, changes).await;
-        Ok(SyntheticsSecureCredentialMutationResult::outcome(outcome(ctx, result)?))
+        Ok(SyntheticsSecureCredentialMutationResult::outcome(outcome(result)?))
     }
 
     /// Deletes a secure credential; the result shows it as it was. Needs Delete synthetics secure
@@ -132,7 +132,7 @@ impl SyntheticsSecureCredentialMutations {
             Err(problem) => return Ok(Some(SyntheticsSecureCredentialMutationResult::refused(problem))),
         };
         let result = domain::delete(&services(ctx)?.db, &proof, &key).await;
-        Ok(SyntheticsSecureCredentialMutationResult::outcome(outcome(ctx, result)?))
+        Ok(SyntheticsSecureCredentialMutationResult::outcome(outcome(result)?))
     }
 }
 
