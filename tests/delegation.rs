@@ -222,3 +222,51 @@ backend_test!(the_organization_keeps_an_active_manager, |app| {
     let body = app.run(REMOVE_FROM_GROUPS, json!({ "groups": [admin_group], "users": [admin] })).await;
     assert!(body.get("errors").is_none(), "{body}");
 });
+
+backend_test!(nobody_changes_a_user_who_can_do_more_or_strips_what_they_do_not_hold, |app| {
+    let user = app.create_user("domains@example.com", UserType::Full).await;
+    let group = app.create_group("domain managers").await;
+    app.add_member(&group, user).await;
+    app.grant(&group, "authentication_domain_manager", None).await;
+    let domain_manager = app.create_key(user).await;
+    let update = "mutation($o: UserManagementUpdateUser!) { userManagementUpdateUser(updateUserOptions: $o) { user { email } } }";
+    let takeover = json!({ "o": { "id": app.admin_user_id.to_string(), "email": "mine@example.com" } });
+    let body = app.run_as(&domain_manager, update, takeover).await;
+    assert_eq!(first_error(&body).1, "FORBIDDEN", "{body}");
+    let admin = app.query("{ actor { user { email } } }").await;
+    assert_eq!(admin["data"]["actor"]["user"]["email"], json!(crate::common::ADMIN_EMAIL), "{admin}");
+
+    // An Organization manager holds no Authentication domain manager capabilities: they cannot take
+    // them from the Admin group.
+    let manager = app.create_user("orgmanager@example.com", UserType::Full).await;
+    let managers = app.create_group("org managers").await;
+    app.add_member(&managers, manager).await;
+    app.grant(&managers, "organization_manager", None).await;
+    let manager_key = app.create_key(manager).await;
+    let revoke = "mutation($group: ID!, $role: ID!) {
+      authorizationManagementRevokeAccess(revokeAccessOptions: {
+        groupId: $group, organizationAccessGrants: [{ roleId: $role }]
+      }) { roles { id } } }";
+    let admin_group = app.group_id("Admin").await;
+    let role = app.standard_role_id("authentication_domain_manager").await.to_string();
+    let body = app.run_as(&manager_key, revoke, json!({ "group": admin_group, "role": role })).await;
+    assert_eq!(first_error(&body).1, "FORBIDDEN", "{body}");
+});
+
+backend_test!(the_last_organization_manager_cannot_be_made_basic_or_lose_the_role, |app| {
+    let update = "mutation($o: UserManagementUpdateUser!) { userManagementUpdateUser(updateUserOptions: $o) { user { type { id } } } }";
+    let basic = json!({ "o": { "id": app.admin_user_id.to_string(), "userType": "BASIC_USER_TIER" } });
+    let body = app.run(update, basic).await;
+    assert_eq!(first_error(&body).1, "BAD_USER_INPUT", "{body}");
+    let revoke = "mutation($group: ID!, $role: ID!) {
+      authorizationManagementRevokeAccess(revokeAccessOptions: {
+        groupId: $group, organizationAccessGrants: [{ roleId: $role }]
+      }) { roles { id } } }";
+    let admin_group = app.group_id("Admin").await;
+    let role = app.standard_role_id("organization_manager").await.to_string();
+    let body = app.run(revoke, json!({ "group": admin_group, "role": role })).await;
+    let (message, class) = first_error(&body);
+    assert_eq!(class, "BAD_USER_INPUT", "{body}");
+    assert!(message.contains("without an active organization manager"), "{body}");
+    admin_still_works(&app).await;
+});
