@@ -45,10 +45,19 @@ async fn admin_key_id(app: &TestApp) -> String {
 
 /// A user in a new custom group granted `role` on the primary account; returns their key.
 async fn user_with_role(app: &TestApp, email: &str, user_type: UserType, role: &str) -> (i64, String) {
+    user_granted(app, email, user_type, role, Some(app.primary_account_id)).await
+}
+
+/// A FULL user in a new custom group granted the organization role `role`; returns their key.
+async fn organization_role_holder(app: &TestApp, email: &str, role: &str) -> (i64, String) {
+    user_granted(app, email, UserType::Full, role, None).await
+}
+
+async fn user_granted(app: &TestApp, email: &str, user_type: UserType, role: &str, on: Option<i32>) -> (i64, String) {
     let user = app.create_user(email, user_type).await;
     let group = app.create_group(&format!("group of {email}")).await;
     app.add_member(&group, user).await;
-    app.grant(&group, role, Some(app.primary_account_id)).await;
+    app.grant(&group, role, on).await;
     (user, app.create_key(user).await)
 }
 
@@ -165,11 +174,7 @@ backend_test!(keys_of_users_with_no_more_access_can_still_be_managed, |app| {
 
 backend_test!(group_managers_cannot_give_access_they_do_not_hold, |app| {
     // An Authentication domain manager manages users and groups but holds no account access.
-    let user = app.create_user("domains@example.com", UserType::Full).await;
-    let group = app.create_group("domain managers").await;
-    app.add_member(&group, user).await;
-    app.grant(&group, "authentication_domain_manager", None).await;
-    let key = app.create_key(user).await;
+    let (user, key) = organization_role_holder(&app, "domains@example.com", "authentication_domain_manager").await;
     let admin_group = app.group_id("Admin").await;
 
     let body = app.run_as(&key, ADD_TO_GROUPS, json!({ "groups": [admin_group], "users": [user.to_string()] })).await;
@@ -190,11 +195,7 @@ backend_test!(group_managers_cannot_give_access_they_do_not_hold, |app| {
 
 backend_test!(grant_managers_cannot_grant_roles_beyond_their_own_access, |app| {
     // Organization manager: grants on the organization, but no account capabilities of its own.
-    let user = app.create_user("orgmanager@example.com", UserType::Full).await;
-    let group = app.create_group("org managers").await;
-    app.add_member(&group, user).await;
-    app.grant(&group, "organization_manager", None).await;
-    let key = app.create_key(user).await;
+    let (_, key) = organization_role_holder(&app, "orgmanager@example.com", "organization_manager").await;
     let target = app.create_group("target").await;
     let apa = app.standard_role_id("all_product_admin").await;
     let body = app
@@ -224,11 +225,8 @@ backend_test!(the_organization_keeps_an_active_manager, |app| {
 });
 
 backend_test!(nobody_changes_a_user_who_can_do_more_or_strips_what_they_do_not_hold, |app| {
-    let user = app.create_user("domains@example.com", UserType::Full).await;
-    let group = app.create_group("domain managers").await;
-    app.add_member(&group, user).await;
-    app.grant(&group, "authentication_domain_manager", None).await;
-    let domain_manager = app.create_key(user).await;
+    let (_, domain_manager) =
+        organization_role_holder(&app, "domains@example.com", "authentication_domain_manager").await;
     let update = "mutation($o: UserManagementUpdateUser!) { userManagementUpdateUser(updateUserOptions: $o) { user { email } } }";
     let takeover = json!({ "o": { "id": app.admin_user_id.to_string(), "email": "mine@example.com" } });
     let body = app.run_as(&domain_manager, update, takeover).await;
@@ -238,11 +236,7 @@ backend_test!(nobody_changes_a_user_who_can_do_more_or_strips_what_they_do_not_h
 
     // An Organization manager holds no Authentication domain manager capabilities: they cannot take
     // them from the Admin group.
-    let manager = app.create_user("orgmanager@example.com", UserType::Full).await;
-    let managers = app.create_group("org managers").await;
-    app.add_member(&managers, manager).await;
-    app.grant(&managers, "organization_manager", None).await;
-    let manager_key = app.create_key(manager).await;
+    let (_, manager_key) = organization_role_holder(&app, "orgmanager@example.com", "organization_manager").await;
     let revoke = "mutation($group: ID!, $role: ID!) {
       authorizationManagementRevokeAccess(revokeAccessOptions: {
         groupId: $group, organizationAccessGrants: [{ roleId: $role }]

@@ -13,8 +13,24 @@ fn col(table: &str, column: &str) -> Expr {
     Expr::col((Alias::new(table), Alias::new(column)))
 }
 
-/// The effective access of each of `user_ids` that exists.
+/// The effective access of each of `user_ids` that exists (two statements per 1,000 users).
 pub async fn effective_access(
+    db: &impl ConnectionTrait,
+    catalog: &Catalog,
+    user_ids: &[i64],
+) -> Result<HashMap<i64, EffectiveAccess>, DbErr> {
+    let mut found = HashMap::with_capacity(user_ids.len());
+    // Two statements per chunk, each well below the databases' limits of bound variables.
+    for chunk in user_ids.chunks(USERS_PER_STATEMENT) {
+        found.extend(effective_access_of_chunk(db, catalog, chunk).await?);
+    }
+    Ok(found)
+}
+
+/// Most users whose access one pair of statements reads.
+const USERS_PER_STATEMENT: usize = 1_000;
+
+async fn effective_access_of_chunk(
     db: &impl ConnectionTrait,
     catalog: &Catalog,
     user_ids: &[i64],
