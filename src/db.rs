@@ -16,6 +16,20 @@ const SQLITE_MAX_CONNECTIONS: u32 = 4;
 /// and a small pool (SeaORM would otherwise give SQLite a single connection, on which a query made
 /// while a transaction is open waits forever). Statement logging is off (it would log every query
 /// at INFO).
+///
+/// Durability on SQLite. WAL with `synchronous = NORMAL` keeps every committed transaction when the
+/// *process* dies, SIGKILL included: a commit returns only once its pages and commit frame are
+/// written to the `-wal` file, which then lives in the operating system's page cache whatever
+/// happens to the process, and the next connection replays it. So a change the API acknowledged
+/// survives a crash or a kill (`tests/durability.rs` kills the server in a burst of writes and
+/// checks). What NORMAL gives up is the *power loss or OS crash* case: the WAL is fsynced only at
+/// checkpoints, so the last transactions before the loss may be rolled back (the database stays
+/// consistent, never corrupt). `synchronous = FULL` would fsync the WAL on every commit and keep
+/// those too, at one fsync per write transaction, and SQLite's writes are serialized: measured on
+/// the 2-core development machine, a bare SQLite commit took 0.05-0.1 ms with NORMAL and 3.2-3.8 ms
+/// with FULL (about 300 write transactions/s at most). We keep NORMAL; a deployment that must not
+/// lose a write to a power cut should use PostgreSQL (which, with its default
+/// `synchronous_commit = on`, flushes its WAL at each commit).
 pub fn connect_options(url: &str, max_connections: u32) -> ConnectOptions {
     let mut opts = ConnectOptions::new(url.to_owned());
     let sqlite = url.starts_with("sqlite:");
@@ -31,6 +45,7 @@ pub fn connect_options(url: &str, max_connections: u32) -> ConnectOptions {
         })
         .map_sqlx_sqlite_opts(|o| {
             o.journal_mode(SqliteJournalMode::Wal)
+                // Enough for a process crash, not for a power cut: see above.
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 // How long a write waits for another writer's lock. Changes begin with

@@ -1,0 +1,355 @@
+//! Several AccessGraph processes on one PostgreSQL database: a change made through one instance
+//! applies to the very next request through the other (nothing an instance keeps in memory may
+//! outlive a write made elsewhere), and writes interleaved through both lose nothing.
+//!
+//! These tests start the real `accessgraph serve` binary as child processes and talk HTTP to them;
+//! [`Server`] and [`graphql`] are shared with `durability.rs`.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use entity::enums::UserType;
+use futures_util::future::join_all;
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use serde_json::{Value, json};
+
+use crate::common::{ADMIN_KEY, Backend, TestApp};
+
+/// A running `accessgraph serve` process. Killed (SIGKILL) and reaped when dropped, so a failing
+/// test leaves no process behind.
+pub struct Server {
+    child: Child,
+    pub addr: SocketAddr,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Server {
+    /// Starts the binary on `database_url`, listening on a port the system picks, and waits until
+    /// it answers `GET /healthz`. An empty database is bootstrapped with [`ADMIN_KEY`].
+    pub fn start(database_url: &str) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_accessgraph"))
+            .arg("serve")
+            .env("DATABASE_URL", database_url)
+            .env("ACCESSGRAPH_LISTEN", "127.0.0.1:0")
+            .env("ACCESSGRAPH_LOG_FORMAT", "json")
+            .env("ACCESSGRAPH_BOOTSTRAP_KEY", ADMIN_KEY)
+            .env("ACCESSGRAPH_ORGANIZATION_NAME", "Test Organization")
+            // The tests send many requests at once as the admin.
+            .env("ACCESSGRAPH_MAX_CONCURRENT_REQUESTS_PER_USER", "1000")
+            .env("RUST_LOG", "warn,accessgraph=info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start the accessgraph binary");
+        let stderr = child.stderr.take().expect("piped stderr");
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (addr_tx, addr_rx) = mpsc::channel();
+        let lines = log.clone();
+        // Reads the process's log to its end (a full pipe would block the server), and reports the
+        // address from the "AccessGraph listening" line.
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if line.contains("AccessGraph listening")
+                    && let Ok(entry) = serde_json::from_str::<Value>(&line)
+                    && let Some(addr) = entry["fields"]["addr"].as_str().and_then(|a| a.parse::<SocketAddr>().ok())
+                {
+                    let _ = addr_tx.send(addr);
+                }
+                if let Ok(mut log) = lines.lock() {
+                    log.push(line);
+                }
+            }
+        });
+        let mut server = Server { child, addr: SocketAddr::from(([127, 0, 0, 1], 0)), log };
+        // Migrating and bootstrapping take a moment; a loaded CI machine gets a generous bound.
+        match addr_rx.recv_timeout(Duration::from_secs(90)) {
+            Ok(addr) => server.addr = addr,
+            Err(_) => panic!("the server did not report its address; its log:\n{}", server.log_text()),
+        }
+        server.wait_ready();
+        server
+    }
+
+    /// Polls `GET /healthz` a bounded number of times (readiness, not an assertion of speed).
+    fn wait_ready(&mut self) {
+        for _ in 0..300 {
+            if let Ok((200, _)) = http(self.addr, "GET", "/healthz", None, None) {
+                return;
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("the server exited ({status}); its log:\n{}", self.log_text());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("the server never answered /healthz; its log:\n{}", self.log_text());
+    }
+
+    /// Kills the process with SIGKILL (no shutdown, no flush) and reaps it.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    pub fn log_text(&self) -> String {
+        self.log.lock().map(|log| log.join("\n")).unwrap_or_default()
+    }
+
+    /// POST /graphql as `key`; `Err` when the process did not answer (it was killed).
+    pub async fn graphql_as(&self, key: &str, query: &str, variables: Value) -> std::io::Result<(u16, Value)> {
+        graphql(self.addr, key, query, variables).await
+    }
+
+    /// An operation as `key` that must succeed: HTTP 200, data and no errors.
+    pub async fn ok_as(&self, key: &str, query: &str, variables: Value) -> Value {
+        let (status, body) = self.graphql_as(key, query, variables).await.expect("the server answers");
+        assert_eq!(status, 200, "{body}");
+        assert!(body.get("errors").is_none() && !body["data"].is_null(), "{body}");
+        body
+    }
+
+    pub async fn ok(&self, query: &str, variables: Value) -> Value {
+        self.ok_as(ADMIN_KEY, query, variables).await
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// POST /graphql to `addr` as `key`: the status and the JSON body.
+pub async fn graphql(addr: SocketAddr, key: &str, query: &str, variables: Value) -> std::io::Result<(u16, Value)> {
+    let body = json!({ "query": query, "variables": variables }).to_string();
+    let key = key.to_owned();
+    let (status, text) = tokio::task::spawn_blocking(move || http(addr, "POST", "/graphql", Some(&key), Some(&body)))
+        .await
+        .expect("the request thread")?;
+    Ok((status, serde_json::from_str(&text).unwrap_or(Value::String(text))))
+}
+
+/// One HTTP/1.1 request on its own connection (`Connection: close`): the status and the body.
+fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    key: Option<&str>,
+    body: Option<&str>,
+) -> std::io::Result<(u16, String)> {
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(10))?;
+    stream.set_read_timeout(Some(Duration::from_secs(60)))?;
+    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    if let Some(key) = key {
+        request.push_str(&format!("Api-Key: {key}\r\n"));
+    }
+    let body = body.unwrap_or_default();
+    request.push_str(&format!("Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}", body.len()));
+    stream.write_all(request.as_bytes())?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response)?;
+    let invalid = |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_owned());
+    let text = String::from_utf8(response).map_err(|_| invalid("a response that is not UTF-8"))?;
+    let (head, content) = text.split_once("\r\n\r\n").ok_or_else(|| invalid("an incomplete response"))?;
+    let status = head.split(' ').nth(1).and_then(|s| s.parse::<u16>().ok()).ok_or_else(|| invalid("no status line"))?;
+    let chunked = head.lines().any(|line| {
+        let line = line.to_ascii_lowercase();
+        line.starts_with("transfer-encoding:") && line.contains("chunked")
+    });
+    if !chunked {
+        return Ok((status, content.to_owned()));
+    }
+    let (mut rest, mut decoded) = (content, String::new());
+    loop {
+        let (size, after) = rest.split_once("\r\n").ok_or_else(|| invalid("a cut chunk"))?;
+        let size = usize::from_str_radix(size.trim(), 16).map_err(|_| invalid("a bad chunk size"))?;
+        if size == 0 {
+            return Ok((status, decoded));
+        }
+        decoded.push_str(after.get(..size).ok_or_else(|| invalid("a cut chunk"))?);
+        rest = after.get(size + 2..).ok_or_else(|| invalid("a cut chunk"))?;
+    }
+}
+
+/// The URL a server process uses to reach `app`'s database: the SQLite file, or the PostgreSQL
+/// test schema (through the `search_path` connection option).
+pub async fn database_url(app: &TestApp) -> String {
+    let backend = app.db.get_database_backend();
+    match app.backend {
+        Backend::Sqlite => {
+            let row = app
+                .db
+                .query_one_raw(Statement::from_string(
+                    backend,
+                    "SELECT file FROM pragma_database_list WHERE name = 'main'",
+                ))
+                .await
+                .expect("query")
+                .expect("the main database");
+            let file: String = row.try_get("", "file").expect("file");
+            format!("sqlite://{file}?mode=rwc")
+        }
+        Backend::Postgres => {
+            let row = app
+                .db
+                .query_one_raw(Statement::from_string(DbBackend::Postgres, "SELECT current_schema() AS s"))
+                .await
+                .expect("query")
+                .expect("a row");
+            let schema: String = row.try_get("", "s").expect("schema");
+            let url = std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL");
+            let separator = if url.contains('?') { '&' } else { '?' };
+            format!("{url}{separator}options[search_path]={schema}")
+        }
+    }
+}
+
+const ACCOUNTS: &str = "{ actor { accounts { id } } }";
+pub const ADD_USERS: &str = r#"mutation($o: UserManagementUsersGroupsInput!) {
+  userManagementAddUsersToGroups(addUsersToGroupsOptions: $o) { groups { id } } }"#;
+const REMOVE_USERS: &str = r#"mutation($o: UserManagementUsersGroupsInput!) {
+  userManagementRemoveUsersFromGroups(removeUsersFromGroupsOptions: $o) { groups { id } } }"#;
+const GRANT: &str = r#"mutation($o: AuthorizationManagementGrantAccess) {
+  authorizationManagementGrantAccess(grantAccessOptions: $o) { roles { id } } }"#;
+const REVOKE: &str = r#"mutation($o: AuthorizationManagementRevokeAccess) {
+  authorizationManagementRevokeAccess(revokeAccessOptions: $o) { roles { id } } }"#;
+const UPDATE_USER: &str = r#"mutation($o: UserManagementUpdateUser!) {
+  userManagementUpdateUser(updateUserOptions: $o) { user { id } } }"#;
+const DELETE_KEYS: &str = r#"mutation($keys: ApiAccessDeleteInput!) {
+  apiAccessDeleteKeys(keys: $keys) { deletedKeys { id } errors { message } } }"#;
+pub const CREATE_USER: &str = r#"mutation($o: UserManagementCreateUser!) {
+  userManagementCreateUser(createUserOptions: $o) { createdUser { id } } }"#;
+const GROUP_MEMBERS: &str = r#"query($g: [ID!]) { actor { organization { userManagement { authenticationDomains {
+  authenticationDomains { groups(id: $g) { groups { users { users { id } totalCount } } } } } } } } }"#;
+
+/// The account ids the holder of `key` sees through `server`.
+async fn accounts(server: &Server, key: &str) -> Value {
+    server.ok_as(key, ACCOUNTS, Value::Null).await["data"]["actor"]["accounts"].clone()
+}
+
+/// Asserts what the holder of `key` sees through `reader` first (the instance that did not make the
+/// change), then through `writer`.
+async fn assert_accounts(reader: &Server, writer: &Server, key: &str, expected: &Value, after: &str) {
+    assert_eq!(&accounts(reader, key).await, expected, "through the other instance, after {after}");
+    assert_eq!(&accounts(writer, key).await, expected, "through the writing instance, after {after}");
+}
+
+mod two_instances_on_one_postgresql {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn see_each_others_changes_at_once() {
+        let Some(app) = TestApp::postgres().await else {
+            eprintln!("TEST_DATABASE_URL is not set: PostgreSQL test skipped");
+            return;
+        };
+        let user = app.create_user("mover@example.com", UserType::Core).await;
+        let (key, key_id) = app.create_key_on(user, app.primary_account_id).await;
+        let group = app.create_group("Movers").await;
+        // Billing user needs a core user: a basic user holding it gets no account.
+        let billing = app.standard_role_id("billing_user").await;
+        let url = database_url(&app).await;
+        let (a, b) = (Server::start(&url), Server::start(&url));
+
+        let none = json!([]);
+        let primary = json!([{ "id": app.primary_account_id }]);
+        let membership = json!({ "o": { "groupIds": [group], "userIds": [user.to_string()] } });
+        let grant = json!({ "o": { "groupId": group,
+            "accountAccessGrants": [{ "accountId": app.primary_account_id, "roleId": billing.to_string() }] } });
+        // Both instances have served the user before any change.
+        assert_accounts(&a, &b, &key, &none, "nothing").await;
+
+        a.ok(ADD_USERS, membership.clone()).await;
+        assert_accounts(&b, &a, &key, &none, "joining a group without grants").await;
+        b.ok(GRANT, grant.clone()).await;
+        assert_accounts(&a, &b, &key, &primary, "a grant to the group").await;
+        a.ok(REVOKE, grant.clone()).await;
+        assert_accounts(&b, &a, &key, &none, "revoking the grant").await;
+        b.ok(GRANT, grant.clone()).await;
+        assert_accounts(&a, &b, &key, &primary, "granting again").await;
+
+        a.ok(REMOVE_USERS, membership.clone()).await;
+        assert_accounts(&b, &a, &key, &none, "leaving the group").await;
+        b.ok(ADD_USERS, membership.clone()).await;
+        assert_accounts(&a, &b, &key, &primary, "joining the group again").await;
+
+        a.ok(UPDATE_USER, json!({ "o": { "id": user.to_string(), "userType": "BASIC_USER_TIER" } })).await;
+        assert_accounts(&b, &a, &key, &none, "becoming a basic user").await;
+        b.ok(UPDATE_USER, json!({ "o": { "id": user.to_string(), "userType": "CORE_USER_TIER" } })).await;
+        assert_accounts(&a, &b, &key, &primary, "becoming a core user again").await;
+
+        let body = a.ok(DELETE_KEYS, json!({ "keys": { "userKeyIds": [key_id] } })).await;
+        assert_eq!(
+            body["data"]["apiAccessDeleteKeys"],
+            json!({ "deletedKeys": [{ "id": key_id }], "errors": [] }),
+            "{body}"
+        );
+        for (server, which) in [(&b, "the other instance"), (&a, "the deleting instance")] {
+            let (status, body) = server.graphql_as(&key, ACCOUNTS, Value::Null).await.expect("answers");
+            assert_eq!(status, 401, "a deleted key through {which}: {body}");
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn lose_no_interleaved_writes() {
+        let Some(app) = TestApp::postgres().await else {
+            eprintln!("TEST_DATABASE_URL is not set: PostgreSQL test skipped");
+            return;
+        };
+        let domain = app.default_domain_id().await;
+        let group = app.create_group("Everyone new").await;
+        let url = database_url(&app).await;
+        let servers = Arc::new([Server::start(&url), Server::start(&url)]);
+        const USERS: usize = 40;
+
+        // 40 users created at once, alternately through each instance.
+        let created = join_all((0..USERS).map(|i| {
+            let (servers, domain) = (servers.clone(), domain.clone());
+            tokio::spawn(async move {
+                let options = json!({ "o": { "authenticationDomainId": domain,
+                    "email": format!("interleaved{i}@example.com"), "name": format!("Interleaved {i}") } });
+                let body = servers[i % 2].ok(CREATE_USER, options).await;
+                body["data"]["userManagementCreateUser"]["createdUser"]["id"]
+                    .as_str()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| panic!("a created user id: {body}"))
+            })
+        }))
+        .await;
+        let mut ids: Vec<String> = created.into_iter().map(|r| r.expect("task")).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), USERS, "every creation has its own user");
+
+        // Each joins the one group, alternately through each instance, all at once.
+        let joined = join_all(ids.iter().enumerate().map(|(i, id)| {
+            let (servers, group, id) = (servers.clone(), group.clone(), id.clone());
+            tokio::spawn(async move {
+                servers[(i + 1) % 2].ok(ADD_USERS, json!({ "o": { "groupIds": [group], "userIds": [id] } })).await;
+            })
+        }))
+        .await;
+        joined.into_iter().for_each(|r| r.expect("task"));
+
+        // Both instances list every user in the group.
+        for server in servers.iter() {
+            let body = server.ok(GROUP_MEMBERS, json!({ "g": [group] })).await;
+            let users = &body["data"]["actor"]["organization"]["userManagement"]["authenticationDomains"]["authenticationDomains"]
+                [0]["groups"]["groups"][0]["users"];
+            assert_eq!(users["totalCount"], json!(USERS), "{body}");
+            let mut members: Vec<String> = users["users"]
+                .as_array()
+                .expect("users")
+                .iter()
+                .filter_map(|u| u["id"].as_str().map(str::to_owned))
+                .collect();
+            members.sort();
+            assert_eq!(members, ids);
+        }
+    }
+}
