@@ -4,8 +4,8 @@
 //! Every request passes the same stack: a panic becomes a JSON 500, a request taking longer than
 //! the timeout is answered 408, a body over the limit is answered 413 before it is buffered, and
 //! every error answer (404, 405, 408, 413, ...) is JSON in NerdGraph's error shape. A GraphQL
-//! request then goes through [`HttpState::graphql`]: the client address's failed-key throttle,
-//! authentication, the user's concurrency slot, reading and parsing the body, the document checks
+//! request then goes through [`HttpState::graphql`]: authentication (with the client address's
+//! failed-key throttle), the user's concurrency slot, reading and parsing the body, the document checks
 //! ([`document`]), and execution. The limits are [`HttpLimits`].
 
 mod document;
@@ -154,27 +154,24 @@ impl HttpState {
         GraphQLResponse::from(state.schema.execute(gql).await).into_response()
     }
 
-    /// The request's viewer, or the answer: 401 for a missing or wrong key, 429 for a client
-    /// address over its failed-key limit (whose key is then not looked at).
+    /// The request's viewer, or the answer: 401 for a missing or wrong key, 429 instead for a
+    /// client address over its failed-key limit. A valid key is served whatever its address did:
+    /// many clients share one address (a CI runner, a NAT), and keys are far too long to guess, so
+    /// the throttle slows down guessing without locking out the address's legitimate callers.
     async fn authenticate(&self, headers: &HeaderMap, ip: IpAddr) -> Result<Viewer, Response> {
-        if let Some(wait) = self.auth_throttle.blocked_for(ip) {
-            return Err(too_many_failed_attempts(wait));
-        }
         match auth::authenticate(&self.app.db, headers).await {
-            Ok(viewer) => match self.auth_throttle.blocked_for(ip) {
-                // Blocked by a failure that ran alongside: refused like every request of the
-                // address, so that a key guessed in a parallel burst is not confirmed either.
-                Some(wait) => Err(too_many_failed_attempts(wait)),
-                None => Ok(viewer),
-            },
+            Ok(viewer) => Ok(viewer),
             Err(AuthError::BadApiKey) => {
-                if auth::presented_key(headers).is_some()
-                    && let Some(wait) = self.auth_throttle.record_failure(ip)
-                {
-                    tracing::warn!(client = %ip, "failed key attempts over the limit: address blocked");
-                    return Err(too_many_failed_attempts(wait));
-                }
-                Err(bad_api_key())
+                let blocked = if auth::presented_key(headers).is_some() {
+                    let blocked = self.auth_throttle.record_failure(ip);
+                    if blocked.is_some() {
+                        tracing::warn!(client = %ip, "failed key attempts over the limit: address blocked");
+                    }
+                    blocked
+                } else {
+                    self.auth_throttle.blocked_for(ip)
+                };
+                Err(blocked.map_or_else(bad_api_key, too_many_failed_attempts))
             }
             Err(AuthError::Database(err)) => {
                 tracing::error!(error = %err, "database error while authenticating");
