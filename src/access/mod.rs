@@ -3,7 +3,9 @@
 //! Nothing here touches the database or knows about GraphQL. Callers (the GraphQL guards, SCIM, the
 //! CLI) load the facts — the user's type, the grants reaching them through their groups, the roles
 //! and the catalog — and ask this module for the answer. Every permission decision in AccessGraph
-//! is made here.
+//! is made here: this module computes a user's effective access, and [`decision`] names every
+//! action and decides it, in one function, over that access. `access/` owns its types; the storage
+//! enums are converted at the boundary (`domain::access_facts`).
 //!
 //! The rules (newer user model, `shared/DESIGN.md` and the seeds):
 //! - Membership without a grant gives nothing; a user with only organization-scoped grants has no
