@@ -20,6 +20,7 @@ mod delegation;
 mod http;
 mod http_limits;
 mod input_limits;
+mod metrics;
 mod readme_example;
 mod schema;
 mod synthetics_locations;
