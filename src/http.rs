@@ -173,7 +173,13 @@ impl HttpState {
             Err(refused) => return refused.into_response(),
         };
         let checked = document::check(&mut gql, &self.limits, transport == Transport::Get);
-        record.operation(metrics::operation_name(&mut gql));
+        // A document refused for its length is not parsed, not even to name it.
+        record.operation(match &checked {
+            Err(document::Refusal::QueryTooLong { .. }) => {
+                gql.operation_name.clone().unwrap_or_else(|| metrics::UNKNOWN_OPERATION.to_owned())
+            }
+            _ => metrics::operation_name(&mut gql),
+        });
         if let Err(refusal) = checked {
             record.refused(ErrorClass::BadUserInput.as_str());
             return match refusal {
