@@ -7,7 +7,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::db::DEFAULT_DATABASE_URL;
-use crate::http::HttpLimits;
+use crate::http::{HttpLimits, MetricsEndpoint};
 
 /// AccessGraph: a NerdGraph-compatible GraphQL service for identity and access management.
 #[derive(Debug, Parser)]
@@ -58,6 +58,11 @@ pub struct ServeArgs {
     #[arg(long, env = "ACCESSGRAPH_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
 
+    /// Serve Prometheus metrics at `GET /metrics` on the same port, without authentication
+    /// (`--metrics false` turns it off).
+    #[arg(long, env = "ACCESSGRAPH_METRICS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub metrics: bool,
+
     #[command(flatten)]
     pub database: DatabaseArgs,
 
@@ -72,6 +77,11 @@ pub struct ServeArgs {
 impl ServeArgs {
     pub fn request_timeout(&self) -> Duration {
         Duration::from_secs(self.request_timeout_secs)
+    }
+
+    /// Whether `GET /metrics` is served.
+    pub fn metrics_endpoint(&self) -> MetricsEndpoint {
+        if self.metrics { MetricsEndpoint::On } else { MetricsEndpoint::Off }
     }
 
     /// The limits the HTTP layer enforces.
@@ -212,6 +222,9 @@ mod tests {
         assert!(cli.command.is_none());
         assert_eq!(cli.serve.listen.port(), 9999);
         assert_eq!(cli.serve.bootstrap.edition, EditionArg::Enterprise);
+        assert_eq!(cli.serve.metrics_endpoint(), MetricsEndpoint::On);
+        let cli = Cli::try_parse_from(["accessgraph", "--metrics", "false"]).expect("parses");
+        assert_eq!(cli.serve.metrics_endpoint(), MetricsEndpoint::Off);
     }
 
     #[test]

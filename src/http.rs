@@ -5,17 +5,21 @@
 //! the timeout is answered 408, a body over the limit is answered 413 before it is buffered, and
 //! every error answer (404, 405, 408, 413, ...) is JSON in NerdGraph's error shape. A GraphQL
 //! request then goes through [`HttpState::graphql`]: authentication (with the client address's
-//! failed-key throttle), the user's concurrency slot, reading and parsing the body, the document checks
-//! ([`document`]), and execution. The limits are [`HttpLimits`].
+//! failed-key throttle), the user's concurrency slot, reading and parsing the body, the document
+//! checks ([`document`]), and execution. The limits are [`HttpLimits`]. `GET /metrics` serves the
+//! router's counters in Prometheus' format ([`metrics`]), unless turned off.
 
 mod document;
 mod limits;
+pub mod metrics;
 
 use std::any::Any;
 use std::error::Error as StdError;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
+
+use self::metrics::{Metrics, RateLimit, RequestRecord};
 
 use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::GraphQLResponse;
@@ -57,23 +61,42 @@ struct HttpState {
     limits: Arc<HttpLimits>,
     user_slots: Arc<UserSlots>,
     auth_throttle: Arc<FailedAuthThrottle>,
+    metrics: Arc<Metrics>,
 }
 
-/// The application's router, enforcing `limits`. Its counters (requests in flight, failed key
-/// attempts) belong to this router.
+/// The application's router, enforcing `limits`, with `GET /metrics`. Its counters (requests in
+/// flight, failed key attempts, metrics) belong to this router.
 pub fn router(state: AppState, limits: HttpLimits) -> Router {
+    router_with(state, limits, MetricsEndpoint::On)
+}
+
+/// Whether the router serves `GET /metrics` (its counters are kept either way).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricsEndpoint {
+    On,
+    Off,
+}
+
+/// [`router`], with `/metrics` served or not.
+pub fn router_with(state: AppState, limits: HttpLimits, metrics_endpoint: MetricsEndpoint) -> Router {
     let max_body_bytes = limits.max_body_bytes;
     let request_timeout = limits.request_timeout;
+    let metrics = Metrics::new().expect("the metrics' names and labels are valid and registered once");
     let http = HttpState {
         app: state,
         user_slots: UserSlots::new(limits.max_concurrent_requests_per_user),
         auth_throttle: Arc::new(FailedAuthThrottle::new(limits.failed_auth_burst, limits.failed_auth_refill)),
         limits: Arc::new(limits),
+        metrics: Arc::new(metrics),
     };
-    Router::new()
+    let mut router = Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/graphiql", get(graphiql))
-        .route("/healthz", get(healthz))
+        .route("/healthz", get(healthz));
+    if metrics_endpoint == MetricsEndpoint::On {
+        router = router.route("/metrics", get(metrics_text));
+    }
+    router
         .fallback(not_found)
         .with_state(http)
         .layer(
@@ -109,8 +132,20 @@ async fn graphql_get(State(http): State<HttpState>, request: Request) -> Respons
     http.graphql(request, Transport::Get).await
 }
 
+async fn metrics_text(State(http): State<HttpState>) -> Response {
+    http.metrics.render(&http.app.db)
+}
+
 impl HttpState {
+    /// Serves one GraphQL request and records it in the metrics (also when its future is dropped).
     async fn graphql(&self, request: Request, transport: Transport) -> Response {
+        let mut record = self.metrics.start();
+        let response = self.serve_graphql(request, transport, &mut record).await;
+        record.answered(response.status());
+        response
+    }
+
+    async fn serve_graphql(&self, request: Request, transport: Transport, record: &mut RequestRecord<'_>) -> Response {
         let ip = client_ip(&request, self.limits.trust_forwarded_for);
         let viewer = match self.authenticate(request.headers(), ip).await {
             Ok(viewer) => viewer,
@@ -119,6 +154,7 @@ impl HttpState {
         // Held until this function returns, or its future is dropped (timeout, panic).
         let Some(_slot) = self.user_slots.try_acquire(viewer.user_id) else {
             tracing::info!(user_id = viewer.user_id, "too many concurrent requests");
+            self.metrics.rate_limited(RateLimit::Concurrency);
             return error_response(
                 StatusCode::TOO_MANY_REQUESTS,
                 ErrorClass::TooManyRequests,
@@ -136,7 +172,16 @@ impl HttpState {
             Ok(gql) => gql,
             Err(refused) => return refused.into_response(),
         };
-        if let Err(refusal) = document::check(&mut gql, &self.limits, transport == Transport::Get) {
+        let checked = document::check(&mut gql, &self.limits, transport == Transport::Get);
+        // A document refused for its length is not parsed, not even to name it.
+        record.operation(match &checked {
+            Err(document::Refusal::QueryTooLong { .. }) => {
+                gql.operation_name.clone().unwrap_or_else(|| metrics::UNKNOWN_OPERATION.to_owned())
+            }
+            _ => metrics::operation_name(&mut gql),
+        });
+        if let Err(refusal) = checked {
+            record.refused(ErrorClass::BadUserInput.as_str());
             return match refusal {
                 document::Refusal::MutationOverGet => {
                     let mut response =
@@ -151,7 +196,9 @@ impl HttpState {
         tracing::debug!(user_id = viewer.user_id, "graphql request");
         let state = &self.app;
         let gql = gql.data(Loaders::new(&state.db, &state.catalog)).data(viewer);
-        GraphQLResponse::from(state.schema.execute(gql).await).into_response()
+        let response = state.schema.execute(gql).await;
+        record.executed(&response);
+        GraphQLResponse::from(response).into_response()
     }
 
     /// The request's viewer, or the answer: 401 for a missing or wrong key, 429 instead for a
@@ -171,7 +218,13 @@ impl HttpState {
                 } else {
                     self.auth_throttle.blocked_for(ip)
                 };
-                Err(blocked.map_or_else(bad_api_key, too_many_failed_attempts))
+                Err(match blocked {
+                    Some(wait) => {
+                        self.metrics.rate_limited(RateLimit::FailedAuth);
+                        too_many_failed_attempts(wait)
+                    }
+                    None => bad_api_key(),
+                })
             }
             Err(AuthError::Database(err)) => {
                 tracing::error!(error = %err, "database error while authenticating");

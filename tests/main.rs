@@ -22,6 +22,7 @@ mod http;
 mod http_limits;
 mod input_limits;
 mod instances;
+mod metrics;
 mod readme_example;
 mod schema;
 mod synthetics_locations;
