@@ -145,12 +145,7 @@ impl From<crate::access::api_keys::KeyRefusal> for AppError {
     /// Not found, forbidden or invalid, as the refusal's kind says (the `errorType` of the
     /// `apiAccess*` payload errors).
     fn from(refusal: crate::access::api_keys::KeyRefusal) -> Self {
-        use crate::access::api_keys::RefusalKind;
-        match refusal.kind() {
-            RefusalKind::NotFound => AppError::NotFound(refusal.to_string()),
-            RefusalKind::Forbidden => AppError::Forbidden(refusal.to_string()),
-            RefusalKind::Invalid => AppError::BadInput(refusal.to_string()),
-        }
+        AppError::from(crate::access::decision::Denied::Key(refusal))
     }
 }
 

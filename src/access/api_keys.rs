@@ -18,7 +18,7 @@
 use std::collections::BTreeSet;
 
 use super::caps::{MANAGE_INGEST_KEYS, MANAGE_OTHER_USERS_KEYS, READ_INGEST_KEYS};
-use super::decision::{Action, KeyOp};
+use super::decision::{Action, DenialKind, KeyOp};
 use super::{AccountId, EffectiveAccess, IngestType};
 
 pub type UserId = i64;
@@ -45,7 +45,8 @@ pub struct KeyFacts {
     pub account: AccountId,
 }
 
-/// Why an API key operation is refused. [`KeyRefusal::kind`] says which payload `errorType` it is.
+/// Why an API key operation is refused. [`KeyRefusal::kind`] says which payload `errorType` it is
+/// (NerdGraph's three: forbidden, invalid, not found).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KeyRefusal {
     /// The key does not exist, or the viewer may not see it.
@@ -71,22 +72,14 @@ pub enum KeyRefusal {
     TooManyIngestKeys { account: AccountId, ingest_type: IngestType },
 }
 
-/// The three `errorType`s of NerdGraph's key errors.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RefusalKind {
-    Forbidden,
-    Invalid,
-    NotFound,
-}
-
 impl KeyRefusal {
-    pub fn kind(&self) -> RefusalKind {
+    pub fn kind(&self) -> DenialKind {
         match self {
-            KeyRefusal::KeyNotFound | KeyRefusal::UserNotFound(_) => RefusalKind::NotFound,
+            KeyRefusal::KeyNotFound | KeyRefusal::UserNotFound(_) => DenialKind::NotFound,
             KeyRefusal::NoAccountAccess(_) | KeyRefusal::OtherUsersKeys(_) | KeyRefusal::IngestKeys(_) => {
-                RefusalKind::Forbidden
+                DenialKind::Forbidden
             }
-            KeyRefusal::UserLacksAccess { .. } | KeyRefusal::TooManyIngestKeys { .. } => RefusalKind::Invalid,
+            KeyRefusal::UserLacksAccess { .. } | KeyRefusal::TooManyIngestKeys { .. } => DenialKind::Invalid,
         }
     }
 }
@@ -298,10 +291,10 @@ mod tests {
     #[test]
     fn refusals_have_nerdgraphs_error_types() {
         assert_eq!(KeyRefusal::KeyNotFound.to_string(), KEY_NOT_FOUND);
-        assert_eq!(KeyRefusal::KeyNotFound.kind(), RefusalKind::NotFound);
-        assert_eq!(KeyRefusal::UserNotFound(2).kind(), RefusalKind::NotFound);
-        assert_eq!(KeyRefusal::IngestKeys(1).kind(), RefusalKind::Forbidden);
-        assert_eq!(KeyRefusal::UserLacksAccess { user: 2, account: 1 }.kind(), RefusalKind::Invalid);
+        assert_eq!(KeyRefusal::KeyNotFound.kind(), DenialKind::NotFound);
+        assert_eq!(KeyRefusal::UserNotFound(2).kind(), DenialKind::NotFound);
+        assert_eq!(KeyRefusal::IngestKeys(1).kind(), DenialKind::Forbidden);
+        assert_eq!(KeyRefusal::UserLacksAccess { user: 2, account: 1 }.kind(), DenialKind::Invalid);
     }
 
     #[test]

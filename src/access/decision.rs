@@ -170,11 +170,7 @@ impl Denied {
             Denied::NotAuthorized | Denied::OnAccount(_) | Denied::Escalation | Denied::OnEntity(_) => {
                 DenialKind::Forbidden
             }
-            Denied::Key(refusal) => match refusal.kind() {
-                super::api_keys::RefusalKind::Forbidden => DenialKind::Forbidden,
-                super::api_keys::RefusalKind::NotFound => DenialKind::NotFound,
-                super::api_keys::RefusalKind::Invalid => DenialKind::Invalid,
-            },
+            Denied::Key(refusal) => refusal.kind(),
         }
     }
 }

@@ -25,8 +25,8 @@ use super::guard::{Can, principal};
 use super::pagination;
 use super::scalars::EpochSeconds;
 use super::user_management::count;
-use crate::access::api_keys::{self as rules, KEY_NOT_FOUND, KeyKind, RefusalKind};
-use crate::access::decision::{self, Action, KeyOp};
+use crate::access::api_keys::{self as rules, KEY_NOT_FOUND, KeyKind};
+use crate::access::decision::{self, Action, DenialKind, KeyOp};
 use crate::domain::api_keys::{self, CreatedKey, KeyChanges, KeySearch, NewIngestKey, NewUserKey};
 use crate::error::AppError;
 
@@ -97,22 +97,22 @@ pub enum ApiAccessUserKeyErrorType {
     NotFound,
 }
 
-impl From<RefusalKind> for ApiAccessIngestKeyErrorType {
-    fn from(kind: RefusalKind) -> Self {
+impl From<DenialKind> for ApiAccessIngestKeyErrorType {
+    fn from(kind: DenialKind) -> Self {
         match kind {
-            RefusalKind::Forbidden => ApiAccessIngestKeyErrorType::Forbidden,
-            RefusalKind::Invalid => ApiAccessIngestKeyErrorType::Invalid,
-            RefusalKind::NotFound => ApiAccessIngestKeyErrorType::NotFound,
+            DenialKind::Forbidden => ApiAccessIngestKeyErrorType::Forbidden,
+            DenialKind::Invalid => ApiAccessIngestKeyErrorType::Invalid,
+            DenialKind::NotFound => ApiAccessIngestKeyErrorType::NotFound,
         }
     }
 }
 
-impl From<RefusalKind> for ApiAccessUserKeyErrorType {
-    fn from(kind: RefusalKind) -> Self {
+impl From<DenialKind> for ApiAccessUserKeyErrorType {
+    fn from(kind: DenialKind) -> Self {
         match kind {
-            RefusalKind::Forbidden => ApiAccessUserKeyErrorType::Forbidden,
-            RefusalKind::Invalid => ApiAccessUserKeyErrorType::Invalid,
-            RefusalKind::NotFound => ApiAccessUserKeyErrorType::NotFound,
+            DenialKind::Forbidden => ApiAccessUserKeyErrorType::Forbidden,
+            DenialKind::Invalid => ApiAccessUserKeyErrorType::Invalid,
+            DenialKind::NotFound => ApiAccessUserKeyErrorType::NotFound,
         }
     }
 }
@@ -502,7 +502,7 @@ impl ElementFacts {
         ElementFacts { id: Some(id.to_owned()), ..ElementFacts::default() }
     }
 
-    fn error(self, key_type: KeyType, kind: RefusalKind, message: String) -> ApiAccessKeyError {
+    fn error(self, key_type: KeyType, kind: DenialKind, message: String) -> ApiAccessKeyError {
         match key_type {
             KeyType::Ingest => ApiAccessKeyError::Ingest(ApiAccessIngestKeyError {
                 account_id: self.account_id,
@@ -547,9 +547,9 @@ impl<T> Outcomes<T> {
                 self.done.push(Some(value));
                 return;
             }
-            Err(AppError::Forbidden(message)) => (RefusalKind::Forbidden, message),
-            Err(AppError::NotFound(message)) => (RefusalKind::NotFound, message),
-            Err(AppError::BadInput(message)) => (RefusalKind::Invalid, message),
+            Err(AppError::Forbidden(message)) => (DenialKind::Forbidden, message),
+            Err(AppError::NotFound(message)) => (DenialKind::NotFound, message),
+            Err(AppError::BadInput(message)) => (DenialKind::Invalid, message),
             Err(failure) => {
                 let error: async_graphql::Error = failure.into();
                 ctx.add_error(ctx.set_error_path(error.into_server_error(ctx.item.pos)));
