@@ -89,17 +89,17 @@ impl TargetKind {
         TargetKind::ALL.into_iter().find(|k| k.name() == name)
     }
 
-    /// The organization capabilities of which any one shows every event of this kind; `None` for
-    /// the kinds decided per account or per event.
-    fn organization_read(self) -> Option<&'static [CapabilityId]> {
+    /// The organization area whose read shows every event of this kind; `None` for the kinds
+    /// decided per account or per event.
+    fn area(self) -> Option<OrgArea> {
         match self {
-            TargetKind::Organization => Some(caps::ORGANIZATION_READ_OR_MODIFY),
-            TargetKind::Account => Some(caps::ACCOUNTS_READ_OR_MANAGE),
-            TargetKind::AuthenticationDomain => Some(caps::DOMAINS_READ_OR_MANAGE),
-            TargetKind::User => Some(caps::USERS_READ_OR_MANAGE),
-            TargetKind::Group => Some(caps::GROUPS_READ_OR_MANAGE),
-            TargetKind::AccessGrant => Some(caps::GRANTS_READ_OR_MANAGE),
-            TargetKind::Role => Some(caps::ROLES_READ_OR_MANAGE),
+            TargetKind::Organization => Some(OrgArea::Settings),
+            TargetKind::Account => Some(OrgArea::Accounts),
+            TargetKind::AuthenticationDomain => Some(OrgArea::AuthenticationDomains),
+            TargetKind::User => Some(OrgArea::Users),
+            TargetKind::Group => Some(OrgArea::Groups),
+            TargetKind::AccessGrant => Some(OrgArea::Grants),
+            TargetKind::Role => Some(OrgArea::Roles),
             _ => None,
         }
     }
@@ -240,8 +240,8 @@ pub enum KindScope {
 /// What `access` shows of the events of `kind`: the same answer as [`may_read`] for every event of
 /// the kind where it says `None` or `All`.
 pub fn kind_scope(kind: TargetKind, access: &EffectiveAccess) -> KindScope {
-    if let Some(needed) = kind.organization_read() {
-        return if needed.iter().any(|c| access.has_organization_capability(*c)) {
+    if let Some(area) = kind.area() {
+        return if area.read_capabilities().iter().any(|c| access.has_organization_capability(*c)) {
             KindScope::All
         } else {
             KindScope::None

@@ -242,19 +242,20 @@ pub fn allows_user(me: UserId, access: &EffectiveAccess, action: Action<'_>) -> 
 fn rule(me: UserId, access: &EffectiveAccess, action: Action<'_>) -> Result<(), Denied> {
     match action {
         Action::SignedIn => Ok(()),
-        Action::SeeAccount(account) => allow(access.has_account_access(account), Denied::OnAccount(account)),
+        Action::SeeAccount(account) => allow(access.has_account_access(account), || Denied::OnAccount(account)),
         Action::UseCapability(account, capability) => {
-            allow(access.has_account_capability(account, capability), Denied::OnAccount(account))
+            allow(access.has_account_capability(account, capability), || Denied::OnAccount(account))
         }
-        Action::Read(area) => allow(
-            area.read_capabilities().iter().any(|c| access.has_organization_capability(*c)),
-            Denied::NotAuthorized,
-        ),
+        Action::Read(area) => {
+            allow(area.read_capabilities().iter().any(|c| access.has_organization_capability(*c)), || {
+                Denied::NotAuthorized
+            })
+        }
         Action::Manage(area) => {
-            allow(access.has_organization_capability(area.manage_capability()), Denied::NotAuthorized)
+            allow(access.has_organization_capability(area.manage_capability()), || Denied::NotAuthorized)
         }
-        Action::ActOnUser { user, access: target } => allow(user == me || target.within(access), Denied::Escalation),
-        Action::Carry(carried) => allow(carried.within(access), Denied::Escalation),
+        Action::ActOnUser { user, access: target } => allow(user == me || target.within(access), || Denied::Escalation),
+        Action::Carry(carried) => allow(carried.within(access), || Denied::Escalation),
         Action::UserKey { op, account, owner, owner_access } => user_key(me, access, op, account, owner, owner_access),
         Action::IngestKey { op, account } => ingest_key(access, op, account),
         Action::Synthetics { account, op, enabled, rules } => {
@@ -272,8 +273,9 @@ fn rule(me: UserId, access: &EffectiveAccess, action: Action<'_>) -> Result<(), 
     }
 }
 
-fn allow(yes: bool, otherwise: Denied) -> Result<(), Denied> {
-    if yes { Ok(()) } else { Err(otherwise) }
+/// `Ok` when `yes`; otherwise the refusal, made only then (list filters ask once per row).
+fn allow(yes: bool, otherwise: impl FnOnce() -> Denied) -> Result<(), Denied> {
+    if yes { Ok(()) } else { Err(otherwise()) }
 }
 
 /// User keys. One's own: always seen and managed, created on any account one can access.
@@ -290,7 +292,7 @@ fn user_key(
 ) -> Result<(), Denied> {
     if owner == me {
         return match op {
-            KeyOp::Create => allow(access.has_account_access(account), KeyRefusal::NoAccountAccess(account).into()),
+            KeyOp::Create => allow(access.has_account_access(account), || KeyRefusal::NoAccountAccess(account).into()),
             KeyOp::Read | KeyOp::Update | KeyOp::Delete => Ok(()),
         };
     }
@@ -304,12 +306,14 @@ fn user_key(
             if !owner_access.within(access) {
                 return Err(Denied::Escalation);
             }
-            allow(owner_access.has_account_access(account), KeyRefusal::UserLacksAccess { user: owner, account }.into())
+            allow(owner_access.has_account_access(account), || {
+                KeyRefusal::UserLacksAccess { user: owner, account }.into()
+            })
         }
         KeyOp::Read | KeyOp::Update | KeyOp::Delete => {
             // Not even its existence is shown to those who may not manage it.
             let visible = manager && owner_access.is_some_and(|o| o.within(access));
-            allow(visible, KeyRefusal::KeyNotFound.into())
+            allow(visible, || KeyRefusal::KeyNotFound.into())
         }
     }
 }
@@ -318,25 +322,25 @@ fn ingest_key(access: &EffectiveAccess, op: KeyOp, account: AccountId) -> Result
     let manage = access.has_account_capability(account, caps::MANAGE_INGEST_KEYS);
     let read = manage || access.has_account_capability(account, caps::READ_INGEST_KEYS);
     match op {
-        KeyOp::Read => allow(read, KeyRefusal::KeyNotFound.into()),
-        KeyOp::Create => allow(manage, KeyRefusal::IngestKeys(account).into()),
+        KeyOp::Read => allow(read, || KeyRefusal::KeyNotFound.into()),
+        KeyOp::Create => allow(manage, || KeyRefusal::IngestKeys(account).into()),
         KeyOp::Update | KeyOp::Delete if !read => Err(KeyRefusal::KeyNotFound.into()),
-        KeyOp::Update | KeyOp::Delete => allow(manage, KeyRefusal::IngestKeys(account).into()),
+        KeyOp::Update | KeyOp::Delete => allow(manage, || KeyRefusal::IngestKeys(account).into()),
     }
 }
 
 fn synthetics(subject: &SyntheticsSubject<'_>, account: AccountId, op: SyntheticsOp<'_>) -> Result<(), Denied> {
     let on = |guid: &str| Denied::OnEntity(guid.to_owned());
     match op {
-        SyntheticsOp::CreateMonitor => allow(subject.can_create_monitor(), Denied::OnAccount(account)),
-        SyntheticsOp::ViewMonitor(guid) => allow(subject.monitor(guid).view, on(guid)),
-        SyntheticsOp::EditMonitor(guid) => allow(subject.monitor(guid).edit, on(guid)),
-        SyntheticsOp::DeleteMonitor(guid) => allow(subject.monitor(guid).delete, on(guid)),
-        SyntheticsOp::CreateLocation => allow(subject.can_create_location(), Denied::OnAccount(account)),
-        SyntheticsOp::ViewLocation(guid) => allow(subject.location(guid).view, on(guid)),
-        SyntheticsOp::EditLocation(guid) => allow(subject.location(guid).edit, on(guid)),
-        SyntheticsOp::DeleteLocation(guid) => allow(subject.location(guid).delete, on(guid)),
-        SyntheticsOp::ManagePermissions => allow(subject.can_manage_permissions(), Denied::OnAccount(account)),
+        SyntheticsOp::CreateMonitor => allow(subject.can_create_monitor(), || Denied::OnAccount(account)),
+        SyntheticsOp::ViewMonitor(guid) => allow(subject.monitor(guid).view, || on(guid)),
+        SyntheticsOp::EditMonitor(guid) => allow(subject.monitor(guid).edit, || on(guid)),
+        SyntheticsOp::DeleteMonitor(guid) => allow(subject.monitor(guid).delete, || on(guid)),
+        SyntheticsOp::CreateLocation => allow(subject.can_create_location(), || Denied::OnAccount(account)),
+        SyntheticsOp::ViewLocation(guid) => allow(subject.location(guid).view, || on(guid)),
+        SyntheticsOp::EditLocation(guid) => allow(subject.location(guid).edit, || on(guid)),
+        SyntheticsOp::DeleteLocation(guid) => allow(subject.location(guid).delete, || on(guid)),
+        SyntheticsOp::ManagePermissions => allow(subject.can_manage_permissions(), || Denied::OnAccount(account)),
     }
 }
 
