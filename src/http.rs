@@ -195,7 +195,8 @@ impl HttpState {
         }
         tracing::debug!(user_id = viewer.user_id, "graphql request");
         let state = &self.app;
-        let gql = gql.data(Loaders::new(&state.db, &state.catalog)).data(viewer);
+        let loaders = Loaders::for_viewer(&state.db, &state.catalog, &state.access_cache, &viewer).await;
+        let gql = gql.data(loaders).data(viewer);
         let response = state.schema.execute(gql).await;
         record.executed(&response);
         GraphQLResponse::from(response).into_response()

@@ -22,6 +22,7 @@ use sea_orm::{DatabaseConnection, DbErr};
 use tokio::net::TcpListener;
 
 use crate::access::Catalog;
+use crate::domain::access_cache::AccessCache;
 use crate::graphql::{AppSchema, Services};
 
 /// What every request handler shares.
@@ -30,6 +31,8 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub catalog: Arc<Catalog>,
     pub schema: AppSchema,
+    /// Viewers' effective access between requests (see `domain::access_cache`).
+    pub access_cache: Arc<AccessCache>,
 }
 
 impl AppState {
@@ -37,7 +40,7 @@ impl AppState {
     pub async fn new(db: DatabaseConnection) -> Result<Self, DbErr> {
         let catalog = Arc::new(domain::catalog::load(&db).await?);
         let schema = graphql::build_schema(Services { db: db.clone(), catalog: catalog.clone() });
-        Ok(AppState { db, catalog, schema })
+        Ok(AppState { db, catalog, schema, access_cache: Arc::new(AccessCache::default()) })
     }
 }
 

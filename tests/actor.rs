@@ -64,3 +64,22 @@ backend_test!(an_inaccessible_account_is_null_with_a_forbidden_error_and_sibling
         assert_eq!(errors[0]["message"], format!("You are not authorized to perform this action on account {id}"));
     }
 });
+
+backend_test!(actor_user_is_one_statement_while_the_viewers_access_is_unchanged, |app| {
+    // The key check reads the user and the organization's access version; the viewer's access is
+    // kept from the previous request under that version, and the user comes with the key.
+    assert_eq!(app.statements_for("{ actor { user { id email name } } }").await, 1);
+    // A change of access anywhere in the organization is recomputed once, then kept again.
+    let group = app.create_group("Readers").await;
+    app.ok(
+        "mutation($o: AuthorizationManagementGrantAccess) { authorizationManagementGrantAccess(grantAccessOptions: $o) { roles { id } } }",
+        json!({"o": {"groupId": group, "accountAccessGrants": [{
+            "accountId": app.primary_account_id, "roleId": app.standard_role_id("read_only").await.to_string() }]}}),
+    )
+    .await;
+    let before = app.statements.load(std::sync::atomic::Ordering::SeqCst);
+    app.query("{ actor { user { id } } }").await;
+    let after_change = app.statements.load(std::sync::atomic::Ordering::SeqCst) - before;
+    assert!(after_change > 1, "the first request after a change recomputes access: {after_change}");
+    assert_eq!(app.statements_for("{ actor { user { id } } }").await, 1);
+});

@@ -11,6 +11,9 @@ pub struct Model {
     pub edition: Edition,
     pub customer_id: String,
     pub created_at: DateTimeUtc,
+    /// Bumped by every access-changing write (see `domain::confirm`); caches of effective access
+    /// are valid only under the version they were computed at.
+    pub access_version: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

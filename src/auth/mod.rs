@@ -6,11 +6,14 @@
 
 pub mod keys;
 
+use std::sync::Arc;
+
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use chrono::{DateTime, Utc};
+use entity::user;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, FromQueryResult, IdenStatic, Iterable};
 
 use self::keys::{ApiKeySecret, hashes_match};
 
@@ -23,6 +26,10 @@ pub struct Viewer {
     /// The API key used, and the account it was made for.
     pub key_id: String,
     pub key_account_id: i32,
+    /// The user as the key check read them.
+    pub user: Arc<user::Model>,
+    /// The organization's access version read with the key (see `domain::access_cache`).
+    pub access_version: i64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -69,21 +76,23 @@ async fn note_activity(db: &DatabaseConnection, user_id: i64, last_active: Optio
     Ok(())
 }
 
-/// Resolves the request's key to a viewer, in one query (and, at most every few minutes, a
-/// second that records the user's activity).
+/// Resolves the request's key to a viewer, in one query that also reads the user and their
+/// organization's access version (and, at most every few minutes, a second that records the
+/// user's activity).
 pub async fn authenticate(db: &DatabaseConnection, headers: &HeaderMap) -> Result<Viewer, AuthError> {
     let key = presented_key(headers).ok_or(AuthError::BadApiKey)?;
     let hash = key.hash();
-    let (k, u, d) = (Alias::new("k"), Alias::new("u"), Alias::new("d"));
-    let stmt = Query::select()
-        .expr_as(Expr::col((k.clone(), Alias::new("id"))), Alias::new("key_id"))
+    let (k, u, d, o) = (Alias::new("k"), Alias::new("u"), Alias::new("d"), Alias::new("o"));
+    let mut stmt = Query::select();
+    stmt.expr_as(Expr::col((k.clone(), Alias::new("id"))), Alias::new("key_id"))
         .expr_as(Expr::col((k.clone(), Alias::new("key_hash"))), Alias::new("key_hash"))
         .expr_as(Expr::col((k.clone(), Alias::new("account_id"))), Alias::new("key_account_id"))
-        .expr_as(Expr::col((u.clone(), Alias::new("id"))), Alias::new("user_id"))
-        .expr_as(Expr::col((u.clone(), Alias::new("last_active"))), Alias::new("last_active"))
-        .expr_as(Expr::col((d.clone(), Alias::new("id"))), Alias::new("domain_id"))
         .expr_as(Expr::col((d.clone(), Alias::new("organization_id"))), Alias::new("organization_id"))
-        .from_as(Alias::new("api_keys"), k.clone())
+        .expr_as(Expr::col((o.clone(), Alias::new("access_version"))), Alias::new("access_version"));
+    for column in user::Column::iter() {
+        stmt.expr_as(Expr::col((u.clone(), column)), Alias::new(format!("{USER_PREFIX}{}", column.as_str())));
+    }
+    stmt.from_as(Alias::new("api_keys"), k.clone())
         .join_as(
             JoinType::InnerJoin,
             Alias::new("users"),
@@ -96,23 +105,32 @@ pub async fn authenticate(db: &DatabaseConnection, headers: &HeaderMap) -> Resul
             d.clone(),
             Expr::col((d.clone(), Alias::new("id"))).equals((u.clone(), Alias::new("authentication_domain_id"))),
         )
+        .join_as(
+            JoinType::InnerJoin,
+            Alias::new("organizations"),
+            o.clone(),
+            Expr::col((o, Alias::new("id"))).equals((d, Alias::new("organization_id"))),
+        )
         .and_where(Expr::col((k.clone(), Alias::new("key_hash"))).eq(hash.clone()))
         .and_where(Expr::col((k, Alias::new("key_type"))).eq("USER"))
-        .and_where(Expr::col((u, Alias::new("active"))).eq(true))
-        .to_owned();
+        .and_where(Expr::col((u, Alias::new("active"))).eq(true));
     let row = db.query_one(&stmt).await?.ok_or(AuthError::BadApiKey)?;
     let stored: String = row.try_get("", "key_hash")?;
     if !hashes_match(&stored, &hash) {
         return Err(AuthError::BadApiKey);
     }
-    let user_id: i64 = row.try_get("", "user_id")?;
-    let last_active: Option<DateTime<Utc>> = row.try_get("", "last_active")?;
-    note_activity(db, user_id, last_active).await?;
+    let user = user::Model::from_query_result(&row, USER_PREFIX)?;
+    note_activity(db, user.id, user.last_active).await?;
     Ok(Viewer {
-        user_id,
+        user_id: user.id,
         organization_id: row.try_get("", "organization_id")?,
-        authentication_domain_id: row.try_get("", "domain_id")?,
+        authentication_domain_id: user.authentication_domain_id.clone(),
         key_id: row.try_get("", "key_id")?,
         key_account_id: row.try_get("", "key_account_id")?,
+        access_version: row.try_get("", "access_version")?,
+        user: Arc::new(user),
     })
 }
+
+/// How the key check names the user's columns.
+const USER_PREFIX: &str = "u_";

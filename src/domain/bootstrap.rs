@@ -68,6 +68,7 @@ pub async fn bootstrap(db: &DatabaseConnection, spec: BootstrapSpec) -> AppResul
             edition: Set(spec.edition),
             customer_id: Set(format!("CC-{:010}", rand::rng().random_range(0..10_000_000_000u64))),
             created_at: Set(now),
+            access_version: Set(0),
         }
         .insert(txn)
         .await?;

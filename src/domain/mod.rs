@@ -4,9 +4,11 @@
 
 use std::sync::Arc;
 
+use entity::organization;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseTransaction, SqliteTransactionMode, TransactionOptions,
-    TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, QueryFilter,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
 use crate::access::CapabilityId;
@@ -14,6 +16,7 @@ use crate::access::decision::{Allowed, Decidable, Principal, UseCapability};
 
 use crate::error::{AppError, AppResult};
 
+pub mod access_cache;
 pub mod access_facts;
 pub mod accounts;
 pub mod api_keys;
@@ -41,12 +44,28 @@ pub use crate::access::decision::Actor;
 /// Decides `proof`'s action again inside a transaction, with the actor's access as it is now
 /// (a grant revoked since the request began counts). Returns the actor with that access, for the
 /// delegation checks that follow.
+///
+/// It also bumps the organization's access version (see [`access_cache`]): every write of the
+/// domain layer confirms first, so every change is counted, in its own transaction, before any
+/// row it changes. On PostgreSQL the bump holds the organization's row until commit, so the
+/// organization's changes take their turns, always locking that row first.
 pub async fn confirm<T: Decidable + Clone>(db: &impl ConnectionTrait, proof: &Allowed<T>) -> AppResult<Principal> {
     let principal = proof.principal();
+    bump_access_version(db, &principal.actor.organization_id).await?;
     let user_id = principal.actor.user_id;
     let access = access_facts::effective_access(db, &principal.catalog, &[user_id]).await?.remove(&user_id);
     let fresh = proof.reconfirm(Arc::new(access.unwrap_or_default()))?;
     Ok(fresh.principal().clone())
+}
+
+/// Counts a change of `organization_id`'s access (in the caller's transaction).
+pub async fn bump_access_version(db: &impl ConnectionTrait, organization_id: &str) -> Result<(), DbErr> {
+    organization::Entity::update_many()
+        .col_expr(organization::Column::AccessVersion, Expr::col(organization::Column::AccessVersion).add(1))
+        .filter(organization::Column::Id.eq(organization_id))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// How every change begins its transaction. On SQLite `BEGIN IMMEDIATE`: the transaction takes

@@ -23,10 +23,9 @@ impl Guard for Can {
     }
 }
 
-/// The viewer's effective capabilities, through the request's batched loader.
+/// The viewer's effective capabilities (kept between requests while current).
 pub async fn viewer_access(ctx: &Context<'_>) -> Result<Arc<EffectiveAccess>> {
-    let viewer = viewer(ctx)?;
-    Ok(loaders(ctx)?.access.load_one(viewer.user_id).await.map_err(storage)?.unwrap_or_default())
+    loaders(ctx)?.viewer.get().await.map_err(storage)
 }
 
 /// The viewer as the permission model sees them.

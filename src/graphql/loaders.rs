@@ -2,9 +2,13 @@
 //! shared between requests, so a revoked grant is seen by the very next request). They batch the
 //! keys asked for together into one statement; list resolvers prime them with a whole page, so
 //! per-row fields find their answer in the cache. Keys with no rows get an empty answer.
+//!
+//! The viewer's own access is the exception: [`ViewerAccess`] takes it from the
+//! [`AccessCache`] kept between requests when the organization's access version read with the key
+//! says it is current, and otherwise loads it at once (no batch window) and keeps it.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::{account, organization, user};
@@ -14,6 +18,8 @@ pub use super::authorization_management::GroupRolesLoader;
 pub use super::synthetics::SyntheticsFactsLoader;
 pub use super::user_management::{GroupUsersLoader, UserGroupsLoader};
 use crate::access::{Catalog, EffectiveAccess};
+use crate::auth::Viewer;
+use crate::domain::access_cache::AccessCache;
 use crate::domain::{access_facts, directory};
 
 /// A loader that remembers what it loaded for the rest of its request (and only that request).
@@ -21,6 +27,7 @@ pub type Cached<L> = DataLoader<L, HashMapCache>;
 
 /// Every loader of one request.
 pub struct Loaders {
+    pub viewer: ViewerAccess,
     pub access: Cached<AccessLoader>,
     pub users: Cached<UserLoader>,
     pub accounts: Cached<AccountLoader>,
@@ -32,8 +39,21 @@ pub struct Loaders {
 }
 
 impl Loaders {
-    pub fn new(db: &DatabaseConnection, catalog: &Arc<Catalog>) -> Self {
+    /// The loaders of one request of `viewer`, with the viewer's user already in the user loader.
+    pub async fn for_viewer(
+        db: &DatabaseConnection,
+        catalog: &Arc<Catalog>,
+        cache: &Arc<AccessCache>,
+        viewer: &Viewer,
+    ) -> Self {
+        let loaders = Loaders::new(db, catalog, ViewerAccess::new(db, catalog, cache, viewer));
+        loaders.users.feed_one(viewer.user_id, viewer.user.clone()).await;
+        loaders
+    }
+
+    fn new(db: &DatabaseConnection, catalog: &Arc<Catalog>, viewer: ViewerAccess) -> Self {
         Loaders {
+            viewer,
             access: DataLoader::with_cache(
                 AccessLoader { db: db.clone(), catalog: catalog.clone() },
                 tokio::spawn,
@@ -62,6 +82,7 @@ impl Loaders {
     /// Forgets everything loaded so far in this request. Every mutation calls it after its change,
     /// so its payload (and any later field of the request) reads the data as it is now.
     pub fn forget(&self) {
+        self.viewer.forget();
         self.access.clear::<i64>();
         self.users.clear::<i64>();
         self.accounts.clear::<i32>();
@@ -70,6 +91,68 @@ impl Loaders {
         self.group_users.clear::<String>();
         self.group_roles.clear::<String>();
         self.synthetics.clear::<(i64, i32)>();
+    }
+}
+
+/// The viewer's effective access for one request: from the cache between requests while the
+/// organization's access version is the one read with the key; after a change made by this
+/// request ([`Loaders::forget`]), always from the database.
+pub struct ViewerAccess {
+    db: DatabaseConnection,
+    catalog: Arc<Catalog>,
+    cache: Arc<AccessCache>,
+    user_id: i64,
+    version: i64,
+    /// The access this request has settled on, and how many changes the request has made.
+    slot: Mutex<(u64, Option<Arc<EffectiveAccess>>)>,
+}
+
+impl ViewerAccess {
+    fn new(db: &DatabaseConnection, catalog: &Arc<Catalog>, cache: &Arc<AccessCache>, viewer: &Viewer) -> Self {
+        ViewerAccess {
+            db: db.clone(),
+            catalog: catalog.clone(),
+            cache: cache.clone(),
+            user_id: viewer.user_id,
+            version: viewer.access_version,
+            slot: Mutex::new((0, None)),
+        }
+    }
+
+    /// The viewer's effective access as of now.
+    pub async fn get(&self) -> Result<Arc<EffectiveAccess>, Arc<DbErr>> {
+        let changes = {
+            let slot = self.slot.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(access) = &slot.1 {
+                return Ok(access.clone());
+            }
+            slot.0
+        };
+        // Before any change of this request, the version read with the key is current.
+        let unchanged = changes == 0;
+        let kept = if unchanged { self.cache.get(self.user_id, self.version) } else { None };
+        let access = match kept {
+            Some(access) => access,
+            None => {
+                let mut found = access_facts::effective_access(&self.db, &self.catalog, &[self.user_id]).await?;
+                let access = Arc::new(found.remove(&self.user_id).unwrap_or_default());
+                if unchanged {
+                    self.cache.insert(self.user_id, self.version, access.clone());
+                }
+                access
+            }
+        };
+        let mut slot = self.slot.lock().unwrap_or_else(PoisonError::into_inner);
+        // A change since this load began: the next call loads again.
+        if slot.0 == changes {
+            slot.1 = Some(access.clone());
+        }
+        Ok(access)
+    }
+
+    fn forget(&self) {
+        let mut slot = self.slot.lock().unwrap_or_else(PoisonError::into_inner);
+        *slot = (slot.0 + 1, None);
     }
 }
 

@@ -13,11 +13,25 @@ use entity::{
     access_grant, account, api_key, authentication_domain, group, group_membership, organization, role,
     role_capability, user,
 };
+use sea_orm::sea_query::ExprTrait;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use super::TestApp;
 
 impl TestApp {
+    /// What the domain layer does in every change of access (`domain::confirm`): the fixtures
+    /// below write around it, so they bump every organization's access version themselves.
+    pub async fn access_changed(&self) {
+        organization::Entity::update_many()
+            .col_expr(
+                organization::Column::AccessVersion,
+                sea_orm::sea_query::Expr::col(organization::Column::AccessVersion).add(1),
+            )
+            .exec(&self.db)
+            .await
+            .expect("bump access versions");
+    }
+
     pub async fn default_domain_id(&self) -> String {
         authentication_domain::Entity::find()
             .filter(authentication_domain::Column::OrganizationId.eq(&self.organization_id))
@@ -113,6 +127,7 @@ impl TestApp {
         .insert(&self.db)
         .await
         .expect("insert membership");
+        self.access_changed().await;
     }
 
     pub async fn remove_member(&self, group_id: &str, user_id: i64) {
@@ -122,6 +137,7 @@ impl TestApp {
             .exec(&self.db)
             .await
             .expect("delete membership");
+        self.access_changed().await;
     }
 
     pub async fn standard_role_id(&self, name: &str) -> i32 {
@@ -148,6 +164,7 @@ impl TestApp {
         .insert(&self.db)
         .await
         .expect("insert grant");
+        self.access_changed().await;
     }
 
     pub async fn create_account(&self, name: &str) -> i32 {
@@ -171,6 +188,7 @@ impl TestApp {
             account::Entity::find_by_id(account_id).one(&self.db).await.expect("query").expect("account").into();
         model.status = Set(status);
         model.update(&self.db).await.expect("update account");
+        self.access_changed().await;
     }
 
     /// An authentication domain of `organization_id` (no default groups); returns its id.
@@ -224,6 +242,7 @@ impl TestApp {
             edition: Set(Edition::Enterprise),
             customer_id: Set("CC-0000000002".into()),
             created_at: Set(Utc::now()),
+            access_version: Set(0),
         }
         .insert(&self.db)
         .await
@@ -274,6 +293,7 @@ impl TestApp {
             .insert(&self.db)
             .await
             .expect("insert role capability");
+        self.access_changed().await;
     }
 
     /// A simple monitor in `account_id`, written directly; returns its GUID.
@@ -315,6 +335,7 @@ impl TestApp {
             user::Entity::find_by_id(user_id).one(&self.db).await.expect("query").expect("user").into();
         change(&mut model);
         model.update(&self.db).await.expect("update user");
+        self.access_changed().await;
     }
 }
 
