@@ -8,10 +8,10 @@ use std::collections::HashMap;
 
 use entity::enums::{EmailVerificationState, UserType};
 use entity::{authentication_domain, group, group_membership, user};
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, LikeExpr, Query, QueryStatementBuilder};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    Select,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait, Select,
 };
 
 /// One page of a list, and how many rows the whole list has.
@@ -23,7 +23,10 @@ pub struct Page<T> {
     pub has_more: bool,
 }
 
-/// Fetches `limit + 1` rows (after `after`, skipping `offset`) to learn whether another page follows.
+/// Fetches `limit + 1` rows (after `after`, skipping `offset`) to learn whether another page
+/// follows, and the whole list's count, in one statement: the count is a column of every row
+/// (an uncorrelated subquery, computed once). Only a page with no rows past the list's start asks
+/// for the count separately.
 pub(crate) async fn page<E: EntityTrait>(
     db: &impl ConnectionTrait,
     select: Select<E>,
@@ -34,16 +37,39 @@ pub(crate) async fn page<E: EntityTrait>(
 where
     E::Model: Send + Sync,
 {
-    let total = select.clone().count(db).await?;
+    let counted = Query::select()
+        .expr(Expr::cust("COUNT(*)"))
+        .from_subquery(select.clone().into_query(), Alias::new("listed"))
+        .to_owned();
+    let starts_the_list = after.is_none() && offset == 0;
     let select = match after {
         Some(cond) => select.filter(cond),
         None => select,
     };
-    let mut items = select.offset(offset).limit(limit + 1).all(db).await?;
+    let mut query = select.offset(offset).limit(limit + 1).into_query();
+    query.expr_as(Expr::SubQuery(None, Box::new(counted.clone().into_sub_query_statement())), Alias::new(TOTAL));
+    let rows = db.query_all(&query).await?;
+    let mut total = None;
+    let mut items = Vec::with_capacity(rows.len());
+    for row in &rows {
+        total.get_or_insert(row.try_get::<i64>("", TOTAL)?);
+        items.push(E::Model::from_query_result(row, "")?);
+    }
+    let total = match total {
+        Some(total) => u64::try_from(total).unwrap_or_default(),
+        None if starts_the_list => 0,
+        None => {
+            let row = db.query_one(&counted).await?;
+            row.map(|r| r.try_get_by_index::<i64>(0)).transpose()?.map_or(0, |n| u64::try_from(n).unwrap_or_default())
+        }
+    };
     let has_more = items.len() as u64 > limit;
     items.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
     Ok(Page { items, total, has_more })
 }
+
+/// The column of a page's rows that carries the list's count.
+const TOTAL: &str = "ag_list_total";
 
 /// `%text%` for LIKE, with the wildcards in `text` escaped, in lower case.
 pub(crate) fn contains_pattern(text: &str) -> LikeExpr {
@@ -180,22 +206,16 @@ pub async fn groups_of_users(
     db: &impl ConnectionTrait,
     user_ids: &[i64],
 ) -> Result<HashMap<i64, Vec<group::Model>>, DbErr> {
-    let memberships = group_membership::Entity::find()
+    // One statement: the memberships with their groups.
+    let rows = group_membership::Entity::find()
+        .find_also_related(group::Entity)
         .filter(group_membership::Column::UserId.is_in(user_ids.iter().copied()))
         .all(db)
         .await?;
-    let groups: HashMap<String, group::Model> = group::Entity::find()
-        .filter(group::Column::Id.is_in(memberships.iter().map(|m| m.group_id.clone())))
-        .order_by_asc(group::Column::DisplayName)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|g| (g.id.clone(), g))
-        .collect();
     let mut by_user: HashMap<i64, Vec<group::Model>> = HashMap::new();
-    for membership in memberships {
-        if let Some(group) = groups.get(&membership.group_id) {
-            by_user.entry(membership.user_id).or_default().push(group.clone());
+    for (membership, group) in rows {
+        if let Some(group) = group {
+            by_user.entry(membership.user_id).or_default().push(group);
         }
     }
     for groups in by_user.values_mut() {
