@@ -1,10 +1,15 @@
-//! Who is calling: the `Api-Key` header (or `Authorization: Bearer`) becomes a [`Viewer`].
+//! Who is calling: the `Api-Key` header (or `Authorization: Bearer`), or a sign-in session's
+//! cookie, becomes a [`Viewer`]. Both doors yield the same viewer (user, organization, domain), so
+//! every guard and every `access::decision` applies unchanged whichever door was used.
 //!
 //! A user key carries exactly its user's current access: it is looked up on every request, and
 //! the permission model (`access/`) evaluates the user's grants as they are now. A deactivated
-//! user's keys stop working.
+//! user's keys and sessions stop working at their next request; a deleted user's go with them.
 
 pub mod keys;
+pub mod passwords;
+pub mod sessions;
+pub mod sign_in;
 
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
@@ -20,9 +25,17 @@ pub struct Viewer {
     pub user_id: i64,
     pub organization_id: String,
     pub authentication_domain_id: String,
-    /// The API key used, and the account it was made for.
-    pub key_id: String,
-    pub key_account_id: i32,
+    /// How the caller proved who they are.
+    pub credential: Credential,
+}
+
+/// The door a request came through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    /// A user key, and the account it was made for.
+    ApiKey { key_id: String, account_id: i32 },
+    /// A sign-in session's cookie (see [`sessions`]).
+    Session { session_id: String },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +44,10 @@ pub enum AuthError {
     /// `BAD_API_KEY` answer.
     #[error("Bad API Key or no API Key provided")]
     BadApiKey,
+    /// A session cookie that names no live session (signed out, ended by a newer sign-in,
+    /// timed out, or its user deactivated or deleted): HTTP 401.
+    #[error("The session has ended: sign in again")]
+    SessionEnded,
     #[error("database error: {0}")]
     Database(#[from] DbErr),
 }
@@ -55,7 +72,11 @@ pub const LAST_ACTIVE_RESOLUTION: chrono::TimeDelta = chrono::TimeDelta::minutes
 
 /// Records that `user_id` is active now, when their `lastActive` is older than
 /// [`LAST_ACTIVE_RESOLUTION`].
-async fn note_activity(db: &DatabaseConnection, user_id: i64, last_active: Option<DateTime<Utc>>) -> Result<(), DbErr> {
+pub(crate) async fn note_activity(
+    db: &DatabaseConnection,
+    user_id: i64,
+    last_active: Option<DateTime<Utc>>,
+) -> Result<(), DbErr> {
     let now = Utc::now();
     if last_active.is_some_and(|at| now - at < LAST_ACTIVE_RESOLUTION) {
         return Ok(());
@@ -112,7 +133,9 @@ pub async fn authenticate(db: &DatabaseConnection, headers: &HeaderMap) -> Resul
         user_id,
         organization_id: row.try_get("", "organization_id")?,
         authentication_domain_id: row.try_get("", "domain_id")?,
-        key_id: row.try_get("", "key_id")?,
-        key_account_id: row.try_get("", "key_account_id")?,
+        credential: Credential::ApiKey {
+            key_id: row.try_get("", "key_id")?,
+            account_id: row.try_get("", "key_account_id")?,
+        },
     })
 }
