@@ -230,6 +230,8 @@ test("the playground renders offline, signs in and out, runs a query, and a four
   // The browser's session was the oldest: it has ended.
   await runQuery(page);
   await page.waitForFunction(() => document.querySelector(".graphiql-response")?.innerText.includes("session has ended"));
+  await page.waitForSelector("#sign-in:not([hidden])");
+  assert.match(await page.innerText("#message"), /session has ended/);
   await page.screenshot({ path: join(SCREENSHOTS, "session-ended.png") });
 
   assert.deepEqual(blocked, [], "no request left the machine");

@@ -30,12 +30,18 @@
   }
 
   function fetcher(params, opts) {
+    var headers = headersFrom(opts);
     return fetch("/graphql", {
       method: "POST",
-      headers: headersFrom(opts),
+      headers: headers,
       body: JSON.stringify(params),
       credentials: "same-origin",
     }).then(function (response) {
+      // A session that ended elsewhere (a fourth sign-in, a timeout, a sign-out): say so.
+      if (response.status === 401 && !headers["Api-Key"] && !document.getElementById("signed-in").hidden) {
+        showSignedIn(null);
+        say("Your session has ended: sign in again.");
+      }
       return response.json();
     });
   }
