@@ -722,3 +722,57 @@ mod fake_smtp {
         (port, rx)
     }
 }
+
+backend_test!(the_playground_is_served_offline_and_says_when_introspection_is_off, |app| {
+    let page = |router: Router, path: &'static str| async move {
+        let response = router
+            .oneshot(Request::get(path).header("Accept", "text/html").body(Body::empty()).expect("request"))
+            .await
+            .expect("answer");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.expect("body").to_bytes();
+        (status, headers, String::from_utf8_lossy(&bytes).into_owned())
+    };
+    for path in ["/graphiql", "/graphql"] {
+        let (status, headers, html) = page(app.router.clone(), path).await;
+        assert_eq!(status, StatusCode::OK);
+        let csp = headers.get("content-security-policy").and_then(|v| v.to_str().ok()).expect("csp");
+        assert!(csp.contains("default-src 'self'") && csp.contains("connect-src 'self'"), "{csp}");
+        assert!(html.contains("/playground/graphiql.min.js") && html.contains("data-introspection=\"true\""));
+        assert!(!html.contains("http://") && !html.contains("https://"), "every asset is this server's: {html}");
+    }
+    for asset in [
+        "/playground/graphiql.min.js",
+        "/playground/graphiql.min.css",
+        "/playground/app.js",
+        "/playground/LICENSES.txt",
+    ] {
+        let (status, _, body) = page(app.router.clone(), asset).await;
+        assert_eq!(status, StatusCode::OK, "{asset}");
+        assert!(!body.is_empty());
+    }
+    assert_eq!(page(app.router.clone(), "/playground/nope.js").await.0, StatusCode::NOT_FOUND);
+
+    let site = SiteOptions { introspection: false, ..SiteOptions::default() };
+    let router = app.router_with_site(HttpLimits::default(), site).await;
+    let (_, _, html) = page(router.clone(), "/graphiql").await;
+    assert!(html.contains("data-introspection=\"false\"") && html.contains("Introspection is turned off"));
+    let request = Request::post("/graphql")
+        .header("Content-Type", "application/json")
+        .header("Api-Key", crate::common::ADMIN_KEY)
+        .body(Body::from(json!({ "query": "{ __schema { queryType { name } } }" }).to_string()))
+        .expect("request");
+    let (_, _, body) = call(&router, request).await;
+    assert!(body.get("errors").is_some() || body["data"]["__schema"].is_null(), "{body}");
+    let (_, _, body) = call(
+        &app.router,
+        Request::post("/graphql")
+            .header("Content-Type", "application/json")
+            .header("Api-Key", crate::common::ADMIN_KEY)
+            .body(Body::from(json!({ "query": "{ __schema { queryType { name } } }" }).to_string()))
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(body["data"]["__schema"]["queryType"]["name"], json!("RootQueryType"));
+});
