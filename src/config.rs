@@ -6,8 +6,10 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::SiteOptions;
 use crate::db::DEFAULT_DATABASE_URL;
 use crate::http::{HttpLimits, MetricsEndpoint};
+use crate::mail::{SmtpSecurity, SmtpSettings};
 
 /// AccessGraph: a NerdGraph-compatible GraphQL service for identity and access management.
 #[derive(Debug, Parser)]
@@ -69,9 +71,84 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub bootstrap: BootstrapArgs,
 
+    #[command(flatten)]
+    pub site: Box<SiteArgs>,
+
     // Last: its help heading also applies to the flags after it.
     #[command(flatten)]
     pub limits: LimitArgs,
+}
+
+/// Sign-in, password emails and the playground.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Sign-in and playground")]
+pub struct SiteArgs {
+    /// The address people reach AccessGraph at (e.g. `https://accessgraph.example.com`), for the
+    /// links of password emails and setup invitations. Default: each request's `Host`, over http.
+    /// An `https://` address also makes session cookies `Secure`.
+    #[arg(long, env = "ACCESSGRAPH_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Mark session cookies `Secure` (sent over HTTPS only) even without an `https://` public URL,
+    /// e.g. behind a TLS-terminating proxy.
+    #[arg(long, env = "ACCESSGRAPH_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+
+    /// Turn off schema introspection (`__schema`, `__type`); the playground then says so and has
+    /// no documentation explorer.
+    #[arg(long, env = "ACCESSGRAPH_DISABLE_INTROSPECTION")]
+    pub disable_introspection: bool,
+
+    /// Origins allowed to call AccessGraph from browser pages of other sites (CORS, comma
+    /// separated, without cookies). Default: none, and no CORS headers.
+    #[arg(long, env = "ACCESSGRAPH_CORS_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub cors_allowed_origins: Vec<String>,
+
+    /// SMTP server for password reset emails. Without it, resets by email are unavailable and
+    /// `POST /password/reset` says so.
+    #[arg(long, env = "ACCESSGRAPH_SMTP_HOST")]
+    pub smtp_host: Option<String>,
+
+    /// SMTP port.
+    #[arg(long, env = "ACCESSGRAPH_SMTP_PORT", default_value_t = 587)]
+    pub smtp_port: u16,
+
+    /// SMTP encryption: `starttls` (port 587), `tls` (port 465), or `plain` (a relay on this host only).
+    #[arg(long, env = "ACCESSGRAPH_SMTP_SECURITY", value_enum, default_value_t = SmtpSecurity::Starttls)]
+    pub smtp_security: SmtpSecurity,
+
+    /// SMTP user name.
+    #[arg(long, env = "ACCESSGRAPH_SMTP_USERNAME")]
+    pub smtp_username: Option<String>,
+
+    /// SMTP password.
+    #[arg(long, env = "ACCESSGRAPH_SMTP_PASSWORD", hide_env_values = true)]
+    pub smtp_password: Option<String>,
+
+    /// The sender of password emails.
+    #[arg(long, env = "ACCESSGRAPH_SMTP_FROM", default_value = "AccessGraph <no-reply@localhost>")]
+    pub smtp_from: String,
+}
+
+impl SiteArgs {
+    /// The options the server runs with.
+    pub fn site_options(&self) -> SiteOptions {
+        let public_url = self.public_url.as_ref().map(|u| u.trim().trim_end_matches('/').to_owned());
+        SiteOptions {
+            secure_cookies: self.secure_cookies || public_url.as_deref().is_some_and(|u| u.starts_with("https://")),
+            public_url,
+            introspection: !self.disable_introspection,
+            smtp: self.smtp_host.as_ref().map(|host| SmtpSettings {
+                host: host.clone(),
+                port: self.smtp_port,
+                security: self.smtp_security,
+                username: self.smtp_username.clone(),
+                password: self.smtp_password.clone(),
+                from: self.smtp_from.clone(),
+            }),
+            cors_allowed_origins: self.cors_allowed_origins.clone(),
+        }
+    }
 }
 
 impl ServeArgs {
@@ -96,6 +173,7 @@ impl ServeArgs {
             failed_auth_burst: limits.failed_auth_burst,
             failed_auth_refill: Duration::from_secs(60) / limits.failed_auth_per_minute,
             trust_forwarded_for: limits.trust_forwarded_for,
+            ..HttpLimits::default()
         }
     }
 }
@@ -225,6 +303,31 @@ mod tests {
         assert_eq!(cli.serve.metrics_endpoint(), MetricsEndpoint::On);
         let cli = Cli::try_parse_from(["accessgraph", "--metrics", "false"]).expect("parses");
         assert_eq!(cli.serve.metrics_endpoint(), MetricsEndpoint::Off);
+    }
+
+    #[test]
+    fn site_flags() {
+        let cli = Cli::try_parse_from(["accessgraph"]).expect("parses");
+        let site = cli.serve.site.site_options();
+        assert!(
+            site.introspection && site.smtp.is_none() && !site.secure_cookies && site.cors_allowed_origins.is_empty()
+        );
+        let cli = Cli::try_parse_from([
+            "accessgraph",
+            "--disable-introspection",
+            "--public-url",
+            "https://ag.example.com/",
+            "--smtp-host",
+            "mail.example.com",
+            "--cors-allowed-origins",
+            "https://a.example.com,https://b.example.com",
+        ])
+        .expect("parses");
+        let site = cli.serve.site.site_options();
+        assert!(!site.introspection && site.secure_cookies);
+        assert_eq!(site.public_url.as_deref(), Some("https://ag.example.com"));
+        assert_eq!(site.smtp.as_ref().map(|s| (s.host.as_str(), s.port)), Some(("mail.example.com", 587)));
+        assert_eq!(site.cors_allowed_origins.len(), 2);
     }
 
     #[test]

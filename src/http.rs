@@ -12,6 +12,8 @@
 mod document;
 mod limits;
 pub mod metrics;
+mod playground;
+mod signin;
 
 use std::any::Any;
 use std::error::Error as StdError;
@@ -21,13 +23,12 @@ use std::time::Duration;
 
 use self::metrics::{Metrics, RateLimit, RequestRecord};
 
-use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::GraphQLResponse;
 use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use axum::{Json, Router, middleware};
 use http_body_util::LengthLimitError;
 use serde_json::json;
@@ -40,7 +41,7 @@ use tower_http::trace::TraceLayer;
 pub use self::limits::HttpLimits;
 use self::limits::{FailedAuthThrottle, UserSlots, client_ip};
 use crate::AppState;
-use crate::auth::{self, AuthError, Viewer};
+use crate::auth::{self, AuthError, Credential, Viewer, sessions};
 use crate::graphql::error::{ErrorClass, INTERNAL_ERROR_MESSAGE};
 use crate::graphql::loaders::Loaders;
 
@@ -49,6 +50,10 @@ pub const BAD_API_KEY_MESSAGE: &str = "Bad API Key or no API Key provided";
 
 /// NerdGraph's answer when one user has too many requests in flight (HTTP 429).
 pub const TOO_MANY_CONCURRENT_REQUESTS_MESSAGE: &str = "Too many concurrent requests";
+
+/// The answer to a session cookie that names no live session (HTTP 401).
+pub const SESSION_ENDED_MESSAGE: &str =
+    "The session has ended (signed out, timed out, or ended by a newer sign-in): sign in again";
 
 /// The answer to a client address over its failed-key limit (HTTP 429).
 pub const TOO_MANY_FAILED_ATTEMPTS_MESSAGE: &str =
@@ -61,6 +66,9 @@ struct HttpState {
     limits: Arc<HttpLimits>,
     user_slots: Arc<UserSlots>,
     auth_throttle: Arc<FailedAuthThrottle>,
+    /// Failed sign-ins by the email tried, and by client address.
+    sign_in_by_user: Arc<FailedAuthThrottle<String>>,
+    sign_in_by_address: Arc<FailedAuthThrottle<IpAddr>>,
     metrics: Arc<Metrics>,
 }
 
@@ -86,19 +94,36 @@ pub fn router_with(state: AppState, limits: HttpLimits, metrics_endpoint: Metric
         app: state,
         user_slots: UserSlots::new(limits.max_concurrent_requests_per_user),
         auth_throttle: Arc::new(FailedAuthThrottle::new(limits.failed_auth_burst, limits.failed_auth_refill)),
+        sign_in_by_user: Arc::new(FailedAuthThrottle::new(
+            limits.failed_sign_in_burst_per_user,
+            limits.failed_sign_in_refill,
+        )),
+        sign_in_by_address: Arc::new(FailedAuthThrottle::new(
+            limits.failed_sign_in_burst_per_address,
+            limits.failed_sign_in_refill,
+        )),
         limits: Arc::new(limits),
         metrics: Arc::new(metrics),
     };
+    let cors = cors_layer(&http.app.site.cors_allowed_origins);
     let mut router = Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/graphiql", get(graphiql))
+        .route("/playground/{file}", get(playground::asset))
+        .route("/login", post(signin::login))
+        .route("/logout", post(signin::logout))
+        .route("/password", get(signin::password_page).post(signin::set_password))
+        .route("/password/reset", post(signin::reset_password))
         .route("/healthz", get(healthz));
     if metrics_endpoint == MetricsEndpoint::On {
         router = router.route("/metrics", get(metrics_text));
     }
+    let router = router.fallback(not_found).with_state(http);
+    let router = match cors {
+        Some(cors) => router.layer(cors),
+        None => router,
+    };
     router
-        .fallback(not_found)
-        .with_state(http)
         .layer(
             ServiceBuilder::new()
                 .layer(CatchPanicLayer::custom(panic_response))
@@ -127,7 +152,7 @@ async fn graphql_post(State(http): State<HttpState>, request: Request) -> Respon
 /// A browser gets GraphiQL; anything else is GraphQL over GET (query string; queries only).
 async fn graphql_get(State(http): State<HttpState>, request: Request) -> Response {
     if wants_html(request.headers()) {
-        return graphiql().await.into_response();
+        return graphiql(State(http)).await;
     }
     http.graphql(request, Transport::Get).await
 }
@@ -151,6 +176,12 @@ impl HttpState {
             Ok(viewer) => viewer,
             Err(response) => return response,
         };
+        if matches!(viewer.credential, Credential::Session { .. })
+            && let Some(refused) = cookie_request_refused(request.headers(), transport)
+        {
+            return refused;
+        }
+        let public_url = signin::public_url(self, request.headers());
         // Held until this function returns, or its future is dropped (timeout, panic).
         let Some(_slot) = self.user_slots.try_acquire(viewer.user_id) else {
             tracing::info!(user_id = viewer.user_id, "too many concurrent requests");
@@ -196,7 +227,7 @@ impl HttpState {
         tracing::debug!(user_id = viewer.user_id, "graphql request");
         let state = &self.app;
         let loaders = Loaders::for_viewer(&state.db, &state.catalog, &state.access_cache, &viewer).await;
-        let gql = gql.data(loaders).data(viewer);
+        let gql = gql.data(loaders).data(viewer).data(crate::graphql::PublicUrl(public_url));
         let response = state.schema.execute(gql).await;
         record.executed(&response);
         GraphQLResponse::from(response).into_response()
@@ -206,10 +237,32 @@ impl HttpState {
     /// client address over its failed-key limit. A valid key is served whatever its address did:
     /// many clients share one address (a CI runner, a NAT), and keys are far too long to guess, so
     /// the throttle slows down guessing without locking out the address's legitimate callers.
+    ///
+    /// Without a key, a session cookie is the door: a cookie that names no live session is
+    /// answered 401 and cleared.
     async fn authenticate(&self, headers: &HeaderMap, ip: IpAddr) -> Result<Viewer, Response> {
+        if auth::presented_key(headers).is_none()
+            && let Some(token) = sessions::presented_token(headers)
+        {
+            return match sessions::authenticate(&self.app.db, &token).await {
+                Ok(viewer) => Ok(viewer),
+                Err(AuthError::Database(err)) => {
+                    tracing::error!(error = %err, "database error while checking a session");
+                    Err(server_error())
+                }
+                Err(AuthError::BadApiKey | AuthError::SessionEnded) => {
+                    let mut response =
+                        error_response(StatusCode::UNAUTHORIZED, ErrorClass::Unauthenticated, SESSION_ENDED_MESSAGE);
+                    response
+                        .headers_mut()
+                        .append(header::SET_COOKIE, sessions::cleared_cookie(self.app.site.secure_cookies));
+                    Err(response)
+                }
+            };
+        }
         match auth::authenticate(&self.app.db, headers).await {
             Ok(viewer) => Ok(viewer),
-            Err(AuthError::BadApiKey) => {
+            Err(AuthError::BadApiKey | AuthError::SessionEnded) => {
                 let blocked = if auth::presented_key(headers).is_some() {
                     let blocked = self.auth_throttle.record_failure(ip);
                     if blocked.is_some() {
@@ -222,7 +275,7 @@ impl HttpState {
                 Err(match blocked {
                     Some(wait) => {
                         self.metrics.rate_limited(RateLimit::FailedAuth);
-                        too_many_failed_attempts(wait)
+                        too_many_failed_attempts(wait, TOO_MANY_FAILED_ATTEMPTS_MESSAGE)
                     }
                     None => bad_api_key(),
                 })
@@ -328,8 +381,49 @@ fn wants_html(headers: &HeaderMap) -> bool {
     headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|accept| accept.contains("text/html"))
 }
 
-async fn graphiql() -> Html<String> {
-    Html(GraphiQLSource::build().endpoint("/graphql").title("AccessGraph").header("Api-Key", "").finish())
+async fn graphiql(State(http): State<HttpState>) -> Response {
+    playground::page(http.app.site.introspection)
+}
+
+/// A request authenticated by a session cookie may not be a cross-site one, and a POST must say
+/// it is JSON (`Content-Type: application/json`): a form of another site can do neither, so a
+/// forged request changes nothing even if a browser sent the cookie along.
+fn cookie_request_refused(headers: &HeaderMap, transport: Transport) -> Option<Response> {
+    if signin::cross_site(headers) {
+        return Some(error_response(
+            StatusCode::FORBIDDEN,
+            ErrorClass::Forbidden,
+            "Cross-site requests with a session cookie are refused.",
+        ));
+    }
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"));
+    (transport == Transport::Post && !json).then(|| {
+        error_response(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorClass::BadUserInput,
+            "With a session cookie, send GraphQL as JSON: Content-Type: application/json.",
+        )
+    })
+}
+
+/// CORS for the configured origins only (no credentials: cookies stay same-site); `None`
+/// without any, so that browsers refuse cross-origin reads.
+fn cors_layer(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    let origins: Vec<HeaderValue> = origins.iter().filter_map(|o| HeaderValue::from_str(o.trim()).ok()).collect();
+    if origins.is_empty() {
+        return None;
+    }
+    Some(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(origins))
+            .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
+            .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION, header::HeaderName::from_static("api-key")]),
+    )
 }
 
 async fn healthz(State(http): State<HttpState>) -> Response {
@@ -380,9 +474,8 @@ impl IntoResponse for Refused {
     }
 }
 
-fn too_many_failed_attempts(wait: Duration) -> Response {
-    let mut response =
-        error_response(StatusCode::TOO_MANY_REQUESTS, ErrorClass::TooManyRequests, TOO_MANY_FAILED_ATTEMPTS_MESSAGE);
+fn too_many_failed_attempts(wait: Duration, message: &str) -> Response {
+    let mut response = error_response(StatusCode::TOO_MANY_REQUESTS, ErrorClass::TooManyRequests, message);
     let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
     response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
     response

@@ -12,6 +12,7 @@ pub mod domain;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod mail;
 pub mod telemetry;
 
 use std::future::Future;
@@ -33,14 +34,53 @@ pub struct AppState {
     pub schema: AppSchema,
     /// Viewers' effective access between requests (see `domain::access_cache`).
     pub access_cache: Arc<AccessCache>,
+    pub site: Arc<SiteOptions>,
+}
+
+/// How the server presents itself to people: sign-in cookies, links in emails, the playground.
+#[derive(Debug, Clone)]
+pub struct SiteOptions {
+    /// The address people reach AccessGraph at, e.g. `https://accessgraph.example.com`, for links
+    /// in emails and in `userManagementCreatePasswordSetupLink`. `None`: taken from each
+    /// request's `Host` (http).
+    pub public_url: Option<String>,
+    /// Session cookies get `Secure` (set when AccessGraph is reached over HTTPS).
+    pub secure_cookies: bool,
+    /// Schema introspection (`__schema`, `__type`): the playground's documentation explorer needs
+    /// it; production may turn it off.
+    pub introspection: bool,
+    /// Where password reset emails go out; `None`: resets by email are unavailable, and
+    /// `POST /password/reset` says so.
+    pub smtp: Option<mail::SmtpSettings>,
+    /// Origins allowed to call AccessGraph from a browser (CORS, without credentials). Empty: no
+    /// CORS headers at all.
+    pub cors_allowed_origins: Vec<String>,
+}
+
+impl Default for SiteOptions {
+    fn default() -> Self {
+        SiteOptions {
+            public_url: None,
+            secure_cookies: false,
+            introspection: true,
+            smtp: None,
+            cors_allowed_origins: Vec::new(),
+        }
+    }
 }
 
 impl AppState {
     /// Loads the capability catalog from a migrated database and builds the schema.
     pub async fn new(db: DatabaseConnection) -> Result<Self, DbErr> {
+        Self::with_site(db, SiteOptions::default()).await
+    }
+
+    /// [`AppState::new`] with `site`'s options.
+    pub async fn with_site(db: DatabaseConnection, site: SiteOptions) -> Result<Self, DbErr> {
         let catalog = Arc::new(domain::catalog::load(&db).await?);
-        let schema = graphql::build_schema(Services { db: db.clone(), catalog: catalog.clone() });
-        Ok(AppState { db, catalog, schema, access_cache: Arc::new(AccessCache::default()) })
+        let schema =
+            graphql::build_schema_with(Services { db: db.clone(), catalog: catalog.clone() }, site.introspection);
+        Ok(AppState { db, catalog, schema, access_cache: Arc::new(AccessCache::default()), site: Arc::new(site) })
     }
 }
 

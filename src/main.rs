@@ -67,7 +67,7 @@ async fn run(cli: Cli) -> Result<()> {
 async fn serve_command(args: ServeArgs) -> Result<()> {
     let db = connect_and_migrate(&args.database).await?;
     bootstrap_if_empty(&db, &args.bootstrap).await?;
-    let state = AppState::new(db).await.context("loading the capability catalog")?;
+    let state = AppState::with_site(db, args.site.site_options()).await.context("loading the capability catalog")?;
     let app = http::router_with(state, args.http_limits(), args.metrics_endpoint());
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await

@@ -509,6 +509,43 @@ fn table() -> Vec<Row> {
         ),
         row("actor.accounts", EVERYONE, "{ actor { accounts { id name } } }", none),
         row("actor.user", EVERYONE, "{ actor { user { id email } } }", none),
+        // --- Sign-in sessions and passwords (issue 15): one's own, for every signed-in user.
+        row("actor.sessions", EVERYONE, "{ actor { sessions { id current } } }", none),
+        row(
+            "mutation.userManagementEndSessions",
+            EVERYONE,
+            "mutation { userManagementEndSessions(sessionIds: []) { endedSessionIds } }",
+            none,
+        ),
+        // Allowed to everyone; the current password decides (a wrong one is a payload error, not
+        // selected here: the principals have no password).
+        row(
+            "mutation.userManagementUpdateOwnPassword",
+            EVERYONE,
+            "mutation { userManagementUpdateOwnPassword(currentPassword: \"Not-Set-1234\", newPassword: \"Matrix-Pass-42\") { updated } }",
+            none,
+        ),
+        // "Manage users" (2904), and acting on that user (a fresh user without access).
+        row(
+            "mutation.userManagementCreatePasswordSetupLink",
+            DOMAIN_MANAGERS,
+            "mutation($id: ID!) { userManagementCreatePasswordSetupLink(userId: $id) { link errors { message } } }",
+            |c| json!({"id": c.f["user"]}),
+        )
+        .fresh(Fresh::User),
+        // "Manage authentication domains" (2902) and "Manage organization accounts" (2804).
+        row(
+            "mutation.authenticationDomainUpdateSessionSettings",
+            DOMAIN_MANAGERS,
+            "mutation($d: ID!) { authenticationDomainUpdateSessionSettings(authenticationDomainId: $d, idleTimeoutMinutes: 60) { sessionSettings { idleTimeoutMinutes } } }",
+            |c| json!({"d": c.t.domain}),
+        ),
+        row(
+            "mutation.accountManagementUpdateSessionSettings",
+            ORG_MANAGERS,
+            "mutation($a: Int!) { accountManagementUpdateSessionSettings(accountId: $a, restrictedUsersNeverTimeOut: false) { sessionSettings { accountId } } }",
+            account,
+        ),
         // --- actor.organization: one's own organization is readable by every signed-in user.
         row("actor.organization.id", EVERYONE, on_organization("id"), none),
         row("actor.organization.name", EVERYONE, on_organization("name"), none),

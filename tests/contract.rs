@@ -44,6 +44,15 @@ const ACCESSGRAPH_ONLY: &[&str] = &[
     "SyntheticsAccountStitchedFields.monitors",
     "SyntheticsAccountStitchedFields.monitor",
     "SyntheticsAccountStitchedFields.monitorChanges",
+    // Sign-in sessions and passwords (issue 15): the viewer's sessions, the capabilities on each
+    // account the playground's first query shows, and the session and password mutations.
+    "AccountOutline.capabilityIds",
+    "Actor.sessions",
+    "RootMutationType.accountManagementUpdateSessionSettings",
+    "RootMutationType.authenticationDomainUpdateSessionSettings",
+    "RootMutationType.userManagementCreatePasswordSetupLink",
+    "RootMutationType.userManagementEndSessions",
+    "RootMutationType.userManagementUpdateOwnPassword",
 ];
 
 /// Type name -> (kind, member name -> "(args): type").

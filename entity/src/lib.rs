@@ -2,16 +2,21 @@
 
 pub mod access_grant;
 pub mod account;
+pub mod account_session_setting;
 pub mod api_key;
 pub mod audit_event;
 pub mod authentication_domain;
+pub mod authentication_domain_session_setting;
 pub mod capability;
 pub mod enums;
 pub mod group;
 pub mod group_membership;
 pub mod organization;
+pub mod password_credential;
+pub mod password_token;
 pub mod role;
 pub mod role_capability;
+pub mod session;
 pub mod synthetics_monitor;
 pub mod synthetics_permission_group;
 pub mod synthetics_permission_group_member;

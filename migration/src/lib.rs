@@ -11,6 +11,7 @@ mod m20261123_000002_seed_catalog;
 mod m20261123_000003_synthetics;
 mod m20261123_000004_api_key_account_index;
 mod m20261130_000001_access_version;
+mod m20261130_000020_sessions;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_synthetics::Migration),
             Box::new(m20261123_000004_api_key_account_index::Migration),
             Box::new(m20261130_000001_access_version::Migration),
+            Box::new(m20261130_000020_sessions::Migration),
         ]
     }
 }

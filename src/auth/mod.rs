@@ -1,10 +1,15 @@
-//! Who is calling: the `Api-Key` header (or `Authorization: Bearer`) becomes a [`Viewer`].
+//! Who is calling: the `Api-Key` header (or `Authorization: Bearer`), or a sign-in session's
+//! cookie, becomes a [`Viewer`]. Both doors yield the same viewer (user, organization, domain), so
+//! every guard and every `access::decision` applies unchanged whichever door was used.
 //!
 //! A user key carries exactly its user's current access: it is looked up on every request, and
 //! the permission model (`access/`) evaluates the user's grants as they are now. A deactivated
-//! user's keys stop working.
+//! user's keys and sessions stop working at their next request; a deleted user's go with them.
 
 pub mod keys;
+pub mod passwords;
+pub mod sessions;
+pub mod sign_in;
 
 use std::sync::Arc;
 
@@ -12,8 +17,8 @@ use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use chrono::{DateTime, Utc};
 use entity::user;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, FromQueryResult, IdenStatic, Iterable};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, IntoIden, JoinType, Query, SelectStatement};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, FromQueryResult, IdenStatic, Iterable, QueryResult};
 
 use self::keys::{ApiKeySecret, hashes_match};
 
@@ -23,13 +28,21 @@ pub struct Viewer {
     pub user_id: i64,
     pub organization_id: String,
     pub authentication_domain_id: String,
-    /// The API key used, and the account it was made for.
-    pub key_id: String,
-    pub key_account_id: i32,
-    /// The user as the key check read them.
+    /// How the caller proved who they are.
+    pub credential: Credential,
+    /// The user as authentication read them.
     pub user: Arc<user::Model>,
-    /// The organization's access version read with the key (see `domain::access_cache`).
+    /// The organization's access version read with the credential (see `domain::access_cache`).
     pub access_version: i64,
+}
+
+/// The door a request came through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    /// A user key, and the account it was made for.
+    ApiKey { key_id: String, account_id: i32 },
+    /// A sign-in session's cookie (see [`sessions`]).
+    Session { session_id: String },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +51,10 @@ pub enum AuthError {
     /// `BAD_API_KEY` answer.
     #[error("Bad API Key or no API Key provided")]
     BadApiKey,
+    /// A session cookie that names no live session (signed out, ended by a newer sign-in,
+    /// timed out, or its user deactivated or deleted): HTTP 401.
+    #[error("The session has ended: sign in again")]
+    SessionEnded,
     #[error("database error: {0}")]
     Database(#[from] DbErr),
 }
@@ -62,7 +79,11 @@ pub const LAST_ACTIVE_RESOLUTION: chrono::TimeDelta = chrono::TimeDelta::minutes
 
 /// Records that `user_id` is active now, when their `lastActive` is older than
 /// [`LAST_ACTIVE_RESOLUTION`].
-async fn note_activity(db: &DatabaseConnection, user_id: i64, last_active: Option<DateTime<Utc>>) -> Result<(), DbErr> {
+pub(crate) async fn note_activity(
+    db: &DatabaseConnection,
+    user_id: i64,
+    last_active: Option<DateTime<Utc>>,
+) -> Result<(), DbErr> {
     let now = Utc::now();
     if last_active.is_some_and(|at| now - at < LAST_ACTIVE_RESOLUTION) {
         return Ok(());
@@ -89,9 +110,7 @@ pub async fn authenticate(db: &DatabaseConnection, headers: &HeaderMap) -> Resul
         .expr_as(Expr::col((k.clone(), Alias::new("account_id"))), Alias::new("key_account_id"))
         .expr_as(Expr::col((d.clone(), Alias::new("organization_id"))), Alias::new("organization_id"))
         .expr_as(Expr::col((o.clone(), Alias::new("access_version"))), Alias::new("access_version"));
-    for column in user::Column::iter() {
-        stmt.expr_as(Expr::col((u.clone(), column)), Alias::new(format!("{USER_PREFIX}{}", column.as_str())));
-    }
+    select_user(&mut stmt, u.clone());
     stmt.from_as(Alias::new("api_keys"), k.clone())
         .join_as(
             JoinType::InnerJoin,
@@ -119,18 +138,33 @@ pub async fn authenticate(db: &DatabaseConnection, headers: &HeaderMap) -> Resul
     if !hashes_match(&stored, &hash) {
         return Err(AuthError::BadApiKey);
     }
-    let user = user::Model::from_query_result(&row, USER_PREFIX)?;
+    let user = user_of(&row)?;
     note_activity(db, user.id, user.last_active).await?;
     Ok(Viewer {
         user_id: user.id,
         organization_id: row.try_get("", "organization_id")?,
         authentication_domain_id: user.authentication_domain_id.clone(),
-        key_id: row.try_get("", "key_id")?,
-        key_account_id: row.try_get("", "key_account_id")?,
+        credential: Credential::ApiKey {
+            key_id: row.try_get("", "key_id")?,
+            account_id: row.try_get("", "key_account_id")?,
+        },
         access_version: row.try_get("", "access_version")?,
         user: Arc::new(user),
     })
 }
 
-/// How the key check names the user's columns.
+/// How authentication names the user's columns.
 const USER_PREFIX: &str = "u_";
+
+/// Adds every column of the user (`table`: the users table or its alias) to `stmt`, for
+/// [`user_of`].
+pub(crate) fn select_user(stmt: &mut SelectStatement, table: impl IntoIden + Clone) {
+    for column in user::Column::iter() {
+        stmt.expr_as(Expr::col((table.clone(), column)), Alias::new(format!("{USER_PREFIX}{}", column.as_str())));
+    }
+}
+
+/// The user a row of [`select_user`] carries.
+pub(crate) fn user_of(row: &QueryResult) -> Result<user::Model, DbErr> {
+    user::Model::from_query_result(row, USER_PREFIX)
+}

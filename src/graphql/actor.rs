@@ -68,6 +68,12 @@ impl Actor {
         Ok(found.map(Organization))
     }
 
+    /// The viewer's sign-in sessions, newest first (at most 3). Not in NerdGraph.
+    #[graphql(guard = "Can(Action::SignedIn)")]
+    async fn sessions(&self, ctx: &Context<'_>) -> Result<Vec<super::sessions::UserSession>> {
+        super::sessions::own_sessions(ctx).await
+    }
+
     /// The viewer.
     #[graphql(guard = "Can(Action::SignedIn)")]
     async fn user(&self, ctx: &Context<'_>) -> Result<Option<User>> {
@@ -144,6 +150,14 @@ impl AccountOutline {
 
     async fn name(&self) -> Option<&str> {
         Some(&self.0.name)
+    }
+
+    /// The viewer's effective capabilities on this account, as ids of
+    /// `customerAdministration.permissions` (as `actor.account(id).capabilityIds`). Not in
+    /// NerdGraph.
+    async fn capability_ids(&self, ctx: &Context<'_>) -> Result<Vec<i32>> {
+        let access = viewer_access(ctx).await?;
+        Ok(access.account_capabilities(self.0.id).map(|caps| caps.iter().copied().collect()).unwrap_or_default())
     }
 }
 

@@ -18,6 +18,7 @@ pub mod pagination;
 pub mod partial;
 pub mod pipeline;
 pub mod scalars;
+pub mod sessions;
 pub mod synthetics;
 pub mod user_management;
 pub mod user_management_mutations;
@@ -50,7 +51,12 @@ pub struct RootMutationType(
     synthetics::private_locations::SyntheticsPrivateLocationMutations,
     synthetics::secure_credentials::SyntheticsSecureCredentialMutations,
     synthetics::monitors::SyntheticsMonitorMutations,
+    sessions::SessionMutations,
 );
+
+/// The address people reach AccessGraph at (for links), per request.
+#[derive(Debug, Clone)]
+pub struct PublicUrl(pub String);
 
 pub struct RootQueryType;
 
@@ -79,7 +85,13 @@ fn builder() -> SchemaBuilder<RootQueryType, RootMutationType, EmptySubscription
 
 /// The schema, serving with `services`.
 pub fn build_schema(services: Services) -> AppSchema {
-    builder().data(services).finish()
+    build_schema_with(services, true)
+}
+
+/// The schema, serving with `services`, with introspection on or off.
+pub fn build_schema_with(services: Services, introspection: bool) -> AppSchema {
+    let builder = builder().data(services);
+    if introspection { builder.finish() } else { builder.disable_introspection().finish() }
 }
 
 /// The SDL: what `accessgraph schema` prints and `schema.graphql` holds.

@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use std::hash::Hash;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -39,6 +40,13 @@ pub struct HttpLimits {
     /// Take the client address from the last `X-Forwarded-For` entry (set by the one proxy in
     /// front) instead of the TCP peer.
     pub trust_forwarded_for: bool,
+    /// Failed sign-ins with one email in a burst (whether or not the email exists)...
+    pub failed_sign_in_burst_per_user: u32,
+    /// ...and from one client address...
+    pub failed_sign_in_burst_per_address: u32,
+    /// ...after which each earns one more attempt per this period; meanwhile sign-ins are
+    /// answered 429 without the password being checked.
+    pub failed_sign_in_refill: Duration,
 }
 
 impl Default for HttpLimits {
@@ -52,6 +60,9 @@ impl Default for HttpLimits {
             failed_auth_burst: 20,
             failed_auth_refill: Duration::from_millis(500),
             trust_forwarded_for: false,
+            failed_sign_in_burst_per_user: 5,
+            failed_sign_in_burst_per_address: 20,
+            failed_sign_in_refill: Duration::from_secs(30),
         }
     }
 }
@@ -112,19 +123,22 @@ const SWEEP_ABOVE: usize = 10_000;
 /// allows `failed_auth_burst` failures and then one per `failed_auth_refill`. An address over the
 /// limit is blocked until its next attempt would be allowed, and a blocked address's requests are
 /// refused before the key is looked at.
-pub struct FailedAuthThrottle {
-    failures: DefaultKeyedRateLimiter<IpAddr>,
-    blocked_until: Mutex<HashMap<IpAddr, Instant>>,
+///
+/// Keyed by client address for API keys; sign-in keeps one keyed by address and one keyed by the
+/// email tried (per user, without revealing whether the email exists).
+pub struct FailedAuthThrottle<K: Hash + Eq + Clone = IpAddr> {
+    failures: DefaultKeyedRateLimiter<K>,
+    blocked_until: Mutex<HashMap<K, Instant>>,
     clock: DefaultClock,
 }
 
-impl std::fmt::Debug for FailedAuthThrottle {
+impl<K: Hash + Eq + Clone> std::fmt::Debug for FailedAuthThrottle<K> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FailedAuthThrottle").field("tracked", &self.failures.len()).finish_non_exhaustive()
     }
 }
 
-impl FailedAuthThrottle {
+impl<K: Hash + Eq + Clone> FailedAuthThrottle<K> {
     pub fn new(burst: u32, refill: Duration) -> Self {
         let burst = NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN);
         let refill = refill.max(Duration::from_nanos(1));
@@ -137,7 +151,7 @@ impl FailedAuthThrottle {
     }
 
     /// How long `ip` stays blocked, if it is.
-    pub fn blocked_for(&self, ip: IpAddr) -> Option<Duration> {
+    pub fn blocked_for(&self, ip: K) -> Option<Duration> {
         let now = Instant::now();
         let mut blocked = lock(&self.blocked_until);
         match blocked.get(&ip) {
@@ -152,7 +166,7 @@ impl FailedAuthThrottle {
 
     /// Counts a failed attempt of `ip`. `Some(wait)` when it went over the limit: the address is
     /// then blocked for `wait`.
-    pub fn record_failure(&self, ip: IpAddr) -> Option<Duration> {
+    pub fn record_failure(&self, ip: K) -> Option<Duration> {
         if self.failures.len() > SWEEP_ABOVE {
             self.failures.retain_recent();
             self.failures.shrink_to_fit();

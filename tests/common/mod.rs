@@ -150,6 +150,12 @@ impl TestApp {
         http::router(state, limits)
     }
 
+    /// A router over this app's database with other site options and limits (and its own counters).
+    pub async fn router_with_site(&self, limits: http::HttpLimits, site: accessgraph::SiteOptions) -> Router {
+        let state = AppState::with_site(self.db.clone(), site).await.expect("app state");
+        http::router(state, limits)
+    }
+
     /// Sends a request through the router; returns the status and the JSON body.
     pub async fn send(&self, request: Request<Body>) -> (StatusCode, Value) {
         let response = self.router.clone().oneshot(request).await.expect("router answers");
