@@ -12,6 +12,7 @@ pub mod domain;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod scim;
 pub mod telemetry;
 
 use std::future::Future;

@@ -25,6 +25,7 @@ mod instances;
 mod metrics;
 mod readme_example;
 mod schema;
+mod scim;
 mod synthetics_locations;
 mod synthetics_monitors;
 mod synthetics_permissions;

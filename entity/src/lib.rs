@@ -12,6 +12,8 @@ pub mod group_membership;
 pub mod organization;
 pub mod role;
 pub mod role_capability;
+pub mod scim_resource;
+pub mod scim_token;
 pub mod synthetics_monitor;
 pub mod synthetics_permission_group;
 pub mod synthetics_permission_group_member;

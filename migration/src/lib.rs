@@ -10,6 +10,7 @@ mod m20261123_000001_core_tables;
 mod m20261123_000002_seed_catalog;
 mod m20261123_000003_synthetics;
 mod m20261123_000004_api_key_account_index;
+mod m20261130_000030_scim;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_seed_catalog::Migration),
             Box::new(m20261123_000003_synthetics::Migration),
             Box::new(m20261123_000004_api_key_account_index::Migration),
+            Box::new(m20261130_000030_scim::Migration),
         ]
     }
 }

@@ -29,6 +29,7 @@ pub mod groups;
 pub mod lookup;
 pub mod organizations;
 pub mod roles;
+pub mod scim;
 pub mod synthetics;
 pub mod user_management;
 pub mod users;
