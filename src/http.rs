@@ -1,5 +1,5 @@
 //! The HTTP surface: `POST /graphql` (and queries over `GET /graphql`), GraphiQL at `GET /graphiql`
-//! (and `GET /graphql` from a browser), and `GET /healthz`.
+//! (and `GET /graphql` from a browser), and `GET /healthz`; SCIM 2.0 at `/scim/v2/` ([`crate::scim`]).
 //!
 //! Every request passes the same stack: a panic becomes a JSON 500, a request taking longer than
 //! the timeout is answered 408, a body over the limit is answered 413 before it is buffered, and
@@ -106,7 +106,9 @@ pub fn router_with(state: AppState, limits: HttpLimits, metrics_endpoint: Metric
         metrics: Arc::new(metrics),
     };
     let cors = cors_layer(&http.app.site.cors_allowed_origins);
+    let scim = crate::scim::router(http.app.clone());
     let mut router = Router::new()
+        .nest_service("/scim/v2", scim)
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/graphiql", get(graphiql))
         .route("/playground/{file}", get(playground::asset))

@@ -13,6 +13,7 @@ pub mod error;
 pub mod graphql;
 pub mod http;
 pub mod mail;
+pub mod scim;
 pub mod telemetry;
 
 use std::future::Future;

@@ -271,6 +271,8 @@ struct Targets {
     organization: String,
     customer_id: String,
     domain: String,
+    /// A SCIM-provisioned domain, whose SCIM token is generated.
+    scim_domain: String,
     /// A group without grants, renamed by `userManagementUpdateGroup`.
     group: String,
     /// A custom role held by no group, renamed by `customRoleUpdate`.
@@ -792,6 +794,12 @@ fn table() -> Vec<Row> {
             |c| json!({"id": c.f["domain"]}),
         )
         .fresh(Fresh::Domain),
+        row(
+            "mutation.authenticationDomainGenerateScimToken",
+            DOMAIN_MANAGERS,
+            "mutation($id: ID!) { authenticationDomainGenerateScimToken(id: $id) { token } }",
+            |c| json!({"id": c.t.scim_domain}),
+        ),
         // --- Accounts: "Manage organization accounts" (2804).
         row(
             "mutation.accountManagementCreateAccount",
@@ -1221,6 +1229,7 @@ async fn targets(app: &TestApp) -> Targets {
         organization_read_only: app.standard_role_id("organization_read_only").await,
         renamed_account: app.create_account("Matrix renamed account").await,
         domain,
+        scim_domain: app.create_scim_domain("Matrix SCIM domain").await,
         member,
         admin_user: app.admin_user_id,
         admin_key,

@@ -40,6 +40,8 @@ const ACCESSGRAPH_ONLY: &[&str] = &[
     "Account.syntheticsSecureCredentials",
     // Creating authentication domains (NerdGraph has only the delete).
     "RootMutationType.authenticationDomainCreate",
+    // The SCIM token of a SCIM-provisioned domain (NerdGraph's is made in the UI).
+    "RootMutationType.authenticationDomainGenerateScimToken",
     // Synthetics monitor reads: the monitors the viewer may View, one monitor, its edit history.
     "SyntheticsAccountStitchedFields.monitors",
     "SyntheticsAccountStitchedFields.monitor",

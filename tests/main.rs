@@ -26,6 +26,7 @@ mod metrics;
 mod readme_example;
 mod schema;
 mod sessions;
+mod scim;
 mod synthetics_locations;
 mod synthetics_monitors;
 mod synthetics_permissions;

@@ -14,6 +14,8 @@ pub struct Model {
     pub before: Option<Json>,
     pub after: Option<Json>,
     pub created_at: DateTimeUtc,
+    /// The SCIM token the change was made with (an identity provider), when not a user.
+    pub actor_scim_token_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -17,6 +17,8 @@ pub mod password_token;
 pub mod role;
 pub mod role_capability;
 pub mod session;
+pub mod scim_resource;
+pub mod scim_token;
 pub mod synthetics_monitor;
 pub mod synthetics_permission_group;
 pub mod synthetics_permission_group_member;

@@ -12,6 +12,7 @@ mod m20261123_000003_synthetics;
 mod m20261123_000004_api_key_account_index;
 mod m20261130_000001_access_version;
 mod m20261130_000020_sessions;
+mod m20261130_000030_scim;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_api_key_account_index::Migration),
             Box::new(m20261130_000001_access_version::Migration),
             Box::new(m20261130_000020_sessions::Migration),
+            Box::new(m20261130_000030_scim::Migration),
         ]
     }
 }

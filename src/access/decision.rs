@@ -27,6 +27,10 @@ pub struct Actor {
     pub organization_id: String,
 }
 
+/// No user has this id (user ids start at 1): the actor of a SCIM provisioner, who is nobody's
+/// self and holds no access of its own.
+pub const PROVISIONER: UserId = 0;
+
 /// An actor with their effective access as it was read for this decision, and the catalog it was
 /// computed with (so that `domain/` can read the access again inside a transaction).
 #[derive(Debug, Clone)]
@@ -34,6 +38,24 @@ pub struct Principal {
     pub actor: Actor,
     pub access: Arc<EffectiveAccess>,
     pub catalog: Arc<Catalog>,
+}
+
+impl Principal {
+    /// An identity provider presenting the SCIM token of one authentication domain of
+    /// `organization_id`: no user and no access; the one action allowed to it is
+    /// [`Action::Provision`] of the token's own domain.
+    pub fn provisioner(organization_id: &str, catalog: Arc<Catalog>) -> Principal {
+        Principal {
+            actor: Actor { user_id: PROVISIONER, organization_id: organization_id.to_owned() },
+            access: Arc::new(EffectiveAccess::default()),
+            catalog,
+        }
+    }
+
+    /// Whether this is a SCIM provisioner rather than a user.
+    pub fn is_provisioner(&self) -> bool {
+        self.actor.user_id == PROVISIONER
+    }
 }
 
 /// Organization-wide areas. Each has a read and a manage capability; the manage capability
@@ -132,6 +154,10 @@ pub enum Action<'a> {
     /// Under the Synthetics permission system of `account`, with the account's switch and the
     /// rules of the actor's permission groups there.
     Synthetics { account: AccountId, op: SyntheticsOp<'a>, enabled: bool, rules: &'a [Rule] },
+    /// Provision (read, create, change, deactivate, delete) the users and groups of `domain` over
+    /// SCIM, as the holder of the SCIM token of `token_domain`: only a provisioner, and only in
+    /// its own token's domain.
+    Provision { token_domain: &'a str, domain: &'a str },
 }
 
 /// Why an action is refused. [`Denied::kind`] says how a client is told.
@@ -269,6 +295,9 @@ fn rule(me: UserId, access: &EffectiveAccess, action: Action<'_>) -> Result<(), 
                 rules,
             };
             synthetics(&subject, account, op)
+        }
+        Action::Provision { token_domain, domain } => {
+            allow(me == PROVISIONER && token_domain == domain, || Denied::NotAuthorized)
         }
     }
 }
@@ -453,5 +482,21 @@ pub struct IngestKeyChange {
 impl Decidable for IngestKeyChange {
     fn action(&self) -> Action<'_> {
         Action::IngestKey { op: self.op, account: self.account }
+    }
+}
+
+/// A SCIM change (or read) of the users and groups of `domain`, by the holder of SCIM token
+/// `token_id` of `token_domain`. `domain/scim` checks again inside its transaction that the token
+/// is still the domain's (a rotation stops the old one at once).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Provision {
+    pub token_id: i64,
+    pub token_domain: String,
+    pub domain: String,
+}
+
+impl Decidable for Provision {
+    fn action(&self) -> Action<'_> {
+        Action::Provision { token_domain: &self.token_domain, domain: &self.domain }
     }
 }

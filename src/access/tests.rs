@@ -261,3 +261,18 @@ fn custom_roles_take_only_selectable_capabilities_of_their_scope() {
         Err(RuleViolation::CapabilityScopeMismatch { .. })
     ));
 }
+
+#[test]
+fn a_provisioner_provisions_its_own_domain_only_and_nothing_else() {
+    let provisioner = Principal::provisioner("org", std::sync::Arc::new(catalog()));
+    assert!(provisioner.is_provisioner());
+    assert!(decision::allows(&provisioner, Action::Provision { token_domain: "a", domain: "a" }));
+    assert!(!decision::allows(&provisioner, Action::Provision { token_domain: "a", domain: "b" }));
+    // It holds no access: no organization area, no account.
+    assert!(!decision::allows(&provisioner, Action::Manage(decision::OrgArea::Users)));
+    assert!(!decision::allows(&provisioner, Action::Read(decision::OrgArea::Users)));
+    assert!(!decision::allows(&provisioner, Action::SeeAccount(10)));
+    // A user, even an administrator, never provisions.
+    let admin = access(UserType::Full, &[on_account(APA, 10), on_org(DOMAIN_MANAGER)]);
+    assert!(!allows(&admin, Action::Provision { token_domain: "a", domain: "a" }));
+}

@@ -69,7 +69,18 @@ impl<'a> Audit<'a> {
 }
 
 pub async fn record(db: &impl ConnectionTrait, audit: Audit<'_>) -> Result<(), DbErr> {
+    insert(db, audit, None).await
+}
+
+/// Records a change made over SCIM: the actor is the SCIM token `token_id` (an identity
+/// provider), not a user.
+pub async fn record_by_scim_token(db: &impl ConnectionTrait, audit: Audit<'_>, token_id: i64) -> Result<(), DbErr> {
+    insert(db, Audit { actor_user_id: None, ..audit }, Some(token_id)).await
+}
+
+async fn insert(db: &impl ConnectionTrait, audit: Audit<'_>, scim_token_id: Option<i64>) -> Result<(), DbErr> {
     audit_event::ActiveModel {
+        actor_scim_token_id: Set(scim_token_id),
         organization_id: Set(audit.organization_id.map(str::to_owned)),
         actor_user_id: Set(audit.actor_user_id),
         action: Set(audit.action),
@@ -198,6 +209,7 @@ mod tests {
             before,
             after,
             created_at: chrono::Utc::now(),
+            actor_scim_token_id: None,
         }
     }
 

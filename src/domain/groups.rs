@@ -24,7 +24,7 @@ pub const MAX_GROUPS_PER_CHANGE: usize = 10;
 /// Most users one membership change may name (NerdGraph's limit).
 pub const MAX_USERS_PER_CHANGE: usize = 50;
 
-const DISPLAY_NAME_TAKEN: &str = "Display name has already been taken";
+pub(crate) const DISPLAY_NAME_TAKEN: &str = "Display name has already been taken";
 const SCIM_GROUPS: &str =
     "Groups of Authentication Domains set for SCIM provisioning are managed by SCIM and cannot be changed here.";
 const SCIM_MEMBERSHIP: &str = "This API can only be used to change group membership within Authentication Domains set for manually provisioned users.";
@@ -35,7 +35,7 @@ pub fn is_default_user_group(group: &group::Model) -> bool {
     group.is_default && group.display_name == DEFAULT_USER_GROUP
 }
 
-fn snapshot(group: &group::Model) -> Value {
+pub(crate) fn snapshot(group: &group::Model) -> Value {
     json!({
         "authenticationDomainId": group.authentication_domain_id,
         "displayName": group.display_name,
@@ -43,7 +43,12 @@ fn snapshot(group: &group::Model) -> Value {
     })
 }
 
-async fn name_in_use(db: &impl ConnectionTrait, domain_id: &str, name: &str, except: Option<&str>) -> AppResult<bool> {
+pub(crate) async fn name_in_use(
+    db: &impl ConnectionTrait,
+    domain_id: &str,
+    name: &str,
+    except: Option<&str>,
+) -> AppResult<bool> {
     let mut select = group::Entity::find()
         .filter(group::Column::AuthenticationDomainId.eq(domain_id))
         .filter(group::Column::DisplayName.eq(name));

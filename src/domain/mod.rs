@@ -34,6 +34,7 @@ pub mod organizations;
 pub mod passwords;
 pub mod roles;
 pub mod session_settings;
+pub mod scim;
 pub mod synthetics;
 pub mod user_management;
 pub mod users;

@@ -43,7 +43,7 @@ pub struct UserChanges {
     pub user_type: Option<UserType>,
 }
 
-fn snapshot(user: &user::Model) -> Value {
+pub(crate) fn snapshot(user: &user::Model) -> Value {
     json!({
         "authenticationDomainId": user.authentication_domain_id,
         "email": user.email,
@@ -57,7 +57,12 @@ fn email_taken(email: &str) -> impl FnOnce() -> String + '_ {
     move || format!("Email '{}' has already been taken within authentication domain", validate::echo(email))
 }
 
-async fn email_in_use(db: &impl ConnectionTrait, domain_id: &str, email: &str, except: Option<i64>) -> AppResult<bool> {
+pub(crate) async fn email_in_use(
+    db: &impl ConnectionTrait,
+    domain_id: &str,
+    email: &str,
+    except: Option<i64>,
+) -> AppResult<bool> {
     let mut select = user::Entity::find()
         .filter(user::Column::AuthenticationDomainId.eq(domain_id))
         .filter(user::Column::EmailLower.eq(email.to_lowercase()));
@@ -68,7 +73,7 @@ async fn email_in_use(db: &impl ConnectionTrait, domain_id: &str, email: &str, e
 }
 
 /// A full platform user more would still fit the organization's edition.
-async fn check_full_user_added(db: &impl ConnectionTrait, organization_id: &str) -> AppResult<()> {
+pub(crate) async fn check_full_user_added(db: &impl ConnectionTrait, organization_id: &str) -> AppResult<()> {
     let organization = lookup::organization_for_update(db, organization_id).await?;
     let full = lookup::full_users(db, organization_id).await?;
     edition::check_full_users(organization.edition.into(), full + 1)?;
@@ -203,7 +208,7 @@ pub async fn update(
 
 /// The edition limits a change of user type must keep: the full user count, and basic users
 /// only in the default User group.
-async fn check_type_change(
+pub(crate) async fn check_type_change(
     db: &impl ConnectionTrait,
     caller: &Actor,
     user: &user::Model,

@@ -11,11 +11,21 @@ use super::customer_administration::organization::{
 use super::error::ErrorClass;
 use super::guard::authorize;
 use crate::access::decision::ManageAuthenticationDomains;
-use crate::domain::authentication_domains;
+use crate::domain::{authentication_domains, scim};
 
 #[derive(SimpleObject)]
 pub struct AuthenticationDomainType {
     id: ID,
+}
+
+/// A new SCIM bearer token of an authentication domain. Not in NerdGraph.
+#[derive(SimpleObject)]
+pub struct AuthenticationDomainScimToken {
+    /// The authentication domain the token provisions.
+    authentication_domain_id: ID,
+    /// The token, shown only now: only its hash is stored. Send it as `Authorization: Bearer`
+    /// to `/scim/v2/`.
+    token: String,
 }
 
 #[derive(Default)]
@@ -59,6 +69,22 @@ impl AuthenticationDomainMutations {
         let domain =
             authentication_domains::create(&services(ctx)?.db, &proof, &name, authentication, provisioning).await?;
         Ok(Some(AuthenticationDomainType { id: ID(domain.id) }))
+    }
+
+    /// Generates the SCIM bearer token of an authentication domain set for SCIM provisioning
+    /// (needs Manage authentication domains). The token is shown once; generating again rotates
+    /// it and the previous token stops working at once. Not in NerdGraph.
+    async fn authentication_domain_generate_scim_token(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> Result<Option<AuthenticationDomainScimToken>> {
+        let proof = authorize(ctx, ManageAuthenticationDomains).await?;
+        let (token, secret) = scim::generate_token(&services(ctx)?.db, &proof, &id).await?;
+        Ok(Some(AuthenticationDomainScimToken {
+            authentication_domain_id: ID(token.authentication_domain_id),
+            token: secret,
+        }))
     }
 
     /// Deletes an authentication domain that has no users, with its groups and their grants.
