@@ -4,6 +4,7 @@
 mod common;
 
 mod access;
+mod access_explanation;
 mod accounts;
 mod actor;
 mod api_access;

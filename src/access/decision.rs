@@ -132,6 +132,12 @@ pub enum Action<'a> {
     /// Under the Synthetics permission system of `account`, with the account's switch and the
     /// rules of the actor's permission groups there.
     Synthetics { account: AccountId, op: SyntheticsOp<'a>, enabled: bool, rules: &'a [Rule] },
+    /// Hold one organization capability.
+    UseOrganizationCapability(CapabilityId),
+    /// Ask why `user` has or lacks access (an explanation, or the user among a capability's
+    /// holders): anyone about themselves; about others, whoever reads the organization's users,
+    /// groups and grants.
+    ExplainAccess { user: Option<UserId> },
 }
 
 /// Why an action is refused. [`Denied::kind`] says how a client is told.
@@ -269,6 +275,15 @@ fn rule(me: UserId, access: &EffectiveAccess, action: Action<'_>) -> Result<(), 
                 rules,
             };
             synthetics(&subject, account, op)
+        }
+        Action::UseOrganizationCapability(capability) => {
+            allow(access.has_organization_capability(capability), || Denied::NotAuthorized)
+        }
+        Action::ExplainAccess { user } => {
+            let reads_all = [OrgArea::Users, OrgArea::Groups, OrgArea::Grants]
+                .iter()
+                .all(|area| rule(me, access, Action::Read(*area)).is_ok());
+            allow(user == Some(me) || reads_all, || Denied::NotAuthorized)
         }
     }
 }

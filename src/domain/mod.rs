@@ -25,6 +25,7 @@ pub mod catalog;
 pub mod customer_administration;
 pub mod delegation;
 pub mod directory;
+pub mod explain;
 pub mod groups;
 pub mod lookup;
 pub mod organizations;
@@ -33,6 +34,7 @@ pub mod synthetics;
 pub mod user_management;
 pub mod users;
 pub mod validate;
+pub mod what_if;
 
 /// Who asks for a change: the acting user and their organization. Every change is confined to
 /// the actor's organization; ids of other organizations are "not found".
