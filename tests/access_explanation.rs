@@ -362,3 +362,73 @@ backend_test!(austin_views_monitor_c_but_cannot_edit_it_and_the_rule_is_named, |
     let violets_own = explain_monitor(&app, &violet_key, violet, &monitors[0]).await;
     assert_eq!((violets_own["view"].clone(), violets_own["edit"].clone()), (json!(false), json!(false)));
 });
+
+const WHAT_IF: &str = "query($changes: CustomerAdministrationAccessWhatIfChanges!) {
+  customerAdministration { accessWhatIf(changes: $changes) {
+    effects { user { id email } accountId gained { id name } lost { id name } } errors { message } } }
+}";
+
+backend_test!(a_what_if_revoke_names_exactly_who_would_lose_access_and_changes_nothing, |app| {
+    // The primary account: the admin holds All product admin there (delegation never escalates).
+    let second = app.primary_account_id;
+    let (a, devs) = member_of_new_group(&app, "a@example.com", UserType::Full, "Devs").await;
+    let b = app.create_user("b@example.com", UserType::Core).await;
+    app.add_member(&devs, b).await;
+    app.grant(&devs, "all_product_admin", Some(second)).await;
+    let (c, others) = member_of_new_group(&app, "c@example.com", UserType::Full, "Others").await;
+    app.grant(&others, "all_product_admin", Some(second)).await;
+    let apa = app.standard_role_id("all_product_admin").await;
+    let audit_before = app
+        .query(
+            "{ customerAdministration { auditEvents(filter: {organizationId: {eq: \"ORG\"}}) { totalCount } } }"
+                .replace("ORG", &app.organization_id)
+                .as_str(),
+        )
+        .await;
+
+    let changes = json!({
+        "revokeAccess": [{ "groupId": devs, "accountAccessGrants": [{ "accountId": second, "roleId": apa.to_string() }] }],
+        "deleteGroups": [{ "id": "no-such-group" }],
+    });
+    let body = app.ok(WHAT_IF, json!({ "changes": changes })).await;
+    let answer = &body["data"]["customerAdministration"]["accessWhatIf"];
+    let effects = answer["effects"].as_array().expect("effects");
+    let mut who: Vec<&str> = effects.iter().map(|e| e["user"]["email"].as_str().expect("email")).collect();
+    who.sort_unstable();
+    assert_eq!(who, ["a@example.com", "b@example.com"], "{answer}");
+    for effect in effects {
+        assert_eq!(effect["accountId"], second, "{effect}");
+        assert_eq!(effect["gained"], json!([]));
+        let lost: Vec<&str> =
+            effect["lost"].as_array().expect("lost").iter().map(|c| c["name"].as_str().expect("name")).collect();
+        assert!(lost.contains(&"Read dashboards"), "{effect}");
+        // The core user never had the full-platform capabilities, so does not lose them.
+        let apm = lost.contains(&"Read APM applications");
+        assert_eq!(apm, effect["user"]["id"] == json!(a.to_string()), "{effect}");
+    }
+    assert_eq!(answer["errors"].as_array().expect("errors").len(), 1, "{answer}");
+
+    // Nothing changed: the grant still gives access, and no audit event was recorded.
+    for user in [a, b, c] {
+        assert_eq!(explain(&app, user, Some(second), READ_DASHBOARDS).await["allowed"], true);
+    }
+    let audit_after = app
+        .query(
+            "{ customerAdministration { auditEvents(filter: {organizationId: {eq: \"ORG\"}}) { totalCount } } }"
+                .replace("ORG", &app.organization_id)
+                .as_str(),
+        )
+        .await;
+    assert_eq!(audit_before, audit_after);
+
+    // A grant and an added member are previewed as gains.
+    let changes = json!({ "addUsersToGroups": [{ "groupIds": [others], "userIds": [b.to_string()] }] });
+    let body = app.ok(WHAT_IF, json!({ "changes": changes })).await;
+    let effects = body["data"]["customerAdministration"]["accessWhatIf"]["effects"].clone();
+    assert_eq!(effects.as_array().expect("effects").len(), 0, "b gains nothing new as a core user: {effects}");
+
+    // Only readers of users, groups and grants may preview.
+    let key = app.create_key(a).await;
+    let body = app.run_as(&key, WHAT_IF, json!({ "changes": {} })).await;
+    assert_eq!(first_error(&body).1, "FORBIDDEN", "{body}");
+});

@@ -661,6 +661,12 @@ fn table() -> Vec<Row> {
             |c| json!({"u": c.t.member.to_string(), "a": c.t.account}),
         ),
         row(
+            "customerAdministration.accessWhatIf",
+            ADMIN,
+            "{ customerAdministration { accessWhatIf(changes: {}) { errors { message } } } }",
+            none,
+        ),
+        row(
             "customerAdministration.accessHolders",
             ADMIN,
             "query($a: Int) { customerAdministration { accessHolders(accountId: $a, capabilityId: \"1701\") { items { user { id } } } } }",

@@ -19,6 +19,7 @@ pub mod authorization;
 pub mod explain;
 pub mod identity;
 pub mod organization;
+pub mod what_if;
 
 use async_graphql::{Context, ID, Object, Result};
 use sea_orm::DbErr;
@@ -43,6 +44,7 @@ use self::organization::{
     OrganizationCustomerContractFilterInput, OrganizationCustomerContractWrapper,
     OrganizationCustomerOrganizationFilterInput, OrganizationCustomerOrganizationWrapper,
 };
+use self::what_if::{CustomerAdministrationAccessWhatIf, CustomerAdministrationAccessWhatIfChanges};
 use super::actor::User;
 use super::context::{loaders, viewer};
 use super::error::storage;
@@ -227,6 +229,19 @@ impl CustomerAdministration {
         cursor: Option<String>,
     ) -> Result<CustomerAdministrationAccessHolderCollection> {
         explain::access_holders(ctx, account_id, capability_id, cursor).await
+    }
+
+    /// AccessGraph's own: what the changes would do to everyone's access. They are made through
+    /// the same operations as their mutations, in a transaction that is always rolled back:
+    /// nothing changes. For those who read the organization's users, groups and grants; each
+    /// change also needs what its mutation needs.
+    #[graphql(guard = "Can(Action::SignedIn)")]
+    async fn access_what_if(
+        &self,
+        ctx: &Context<'_>,
+        changes: CustomerAdministrationAccessWhatIfChanges,
+    ) -> Result<CustomerAdministrationAccessWhatIf> {
+        what_if::access_what_if(ctx, changes).await
     }
 
     /// AccessGraph's own (not NerdGraph's): the organization's audit trail, newest first, 500 a page:
