@@ -400,7 +400,7 @@ fn summary(
         if basic {
             format!(
                 "{who} can use \"{cap}\" {at}: as a basic user they have the basic user set there, whatever \
-                 their roles give ({grants} give access to the account)."
+                 their roles give ({grants} giving access to the account)."
             )
         } else {
             format!("{who} can use \"{cap}\" {at} through {grants}.")
