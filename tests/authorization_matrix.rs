@@ -477,6 +477,12 @@ fn table() -> Vec<Row> {
             json!({"a": c.t.account, "g": c.t.monitors["Simple"]})
         }),
         row(
+            "actor.account.synthetics.accessExplanation",
+            ADMIN,
+            "query($a: Int!, $g: EntityGuid!, $u: ID!) { actor { account(id: $a) { synthetics { accessExplanation(userId: $u, guid: $g) { view edit } } } } }",
+            |c| json!({"a": c.t.account, "g": c.t.monitors["Simple"], "u": c.t.member.to_string()}),
+        ),
+        row(
             "actor.account.synthetics.monitorChanges",
             MONITOR_VIEWERS,
             on_monitor("monitorChanges(guid: $g) { action actorUserId }"),
@@ -683,6 +689,27 @@ fn table() -> Vec<Row> {
             EVERYONE,
             "query($o: ID!) { customerAdministration { auditEvents(filter: {organizationId: {eq: $o}}) { items { id } } } }",
             organization,
+        ),
+        // Explaining another user's access, and listing a capability's holders: reading users
+        // (2903/2904), groups (2905/2906) and grants (2807/2808), which only the admin holds all of
+        // here (issue 17; asking about oneself is tested in tests/access_explanation.rs).
+        row(
+            "customerAdministration.accessExplanation",
+            ADMIN,
+            "query($u: ID!, $a: Int) { customerAdministration { accessExplanation(userId: $u, accountId: $a, capabilityId: \"1701\") { allowed } } }",
+            |c| json!({"u": c.t.member.to_string(), "a": c.t.account}),
+        ),
+        row(
+            "customerAdministration.accessWhatIf",
+            ADMIN,
+            "{ customerAdministration { accessWhatIf(changes: {}) { errors { message } } } }",
+            none,
+        ),
+        row(
+            "customerAdministration.accessHolders",
+            ADMIN,
+            "query($a: Int) { customerAdministration { accessHolders(accountId: $a, capabilityId: \"1701\") { items { user { id } } } } }",
+            |c| json!({"a": c.t.account}),
         ),
         // --- userManagement mutations: "Manage users" (2904) and "Manage groups" (2906).
         row(

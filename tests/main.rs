@@ -4,6 +4,7 @@
 mod common;
 
 mod access;
+mod access_explanation;
 mod accounts;
 mod actor;
 mod api_access;
@@ -25,8 +26,8 @@ mod instances;
 mod metrics;
 mod readme_example;
 mod schema;
-mod sessions;
 mod scim;
+mod sessions;
 mod synthetics_locations;
 mod synthetics_monitors;
 mod synthetics_permissions;

@@ -158,6 +158,12 @@ pub enum Action<'a> {
     /// SCIM, as the holder of the SCIM token of `token_domain`: only a provisioner, and only in
     /// its own token's domain.
     Provision { token_domain: &'a str, domain: &'a str },
+    /// Hold one organization capability.
+    UseOrganizationCapability(CapabilityId),
+    /// Ask why `user` has or lacks access (an explanation, or the user among a capability's
+    /// holders): anyone about themselves; about others, whoever reads the organization's users,
+    /// groups and grants.
+    ExplainAccess { user: Option<UserId> },
 }
 
 /// Why an action is refused. [`Denied::kind`] says how a client is told.
@@ -298,6 +304,15 @@ fn rule(me: UserId, access: &EffectiveAccess, action: Action<'_>) -> Result<(), 
         }
         Action::Provision { token_domain, domain } => {
             allow(me == PROVISIONER && token_domain == domain, || Denied::NotAuthorized)
+        }
+        Action::UseOrganizationCapability(capability) => {
+            allow(access.has_organization_capability(capability), || Denied::NotAuthorized)
+        }
+        Action::ExplainAccess { user } => {
+            let reads_all = [OrgArea::Users, OrgArea::Groups, OrgArea::Grants]
+                .iter()
+                .all(|area| rule(me, access, Action::Read(*area)).is_ok());
+            allow(user == Some(me) || reads_all, || Denied::NotAuthorized)
         }
     }
 }

@@ -25,6 +25,7 @@ pub mod audit;
 pub mod caps;
 pub mod decision;
 pub mod edition;
+pub mod explain;
 pub mod synthetics;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};

@@ -11,8 +11,8 @@ use entity::enums::Scope;
 use entity::{access_grant, account, role, role_capability};
 use sea_orm::sea_query::LockType;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde_json::json;
 
@@ -109,6 +109,17 @@ pub async fn change_grants(
     group_id: &str,
     requested: &[RequestedGrant],
 ) -> AppResult<GrantOutcome> {
+    super::in_transaction(db, async |txn| change_grants_in(txn, proof, change, group_id, requested).await).await
+}
+
+/// [`change_grants`] inside the caller's transaction (which commits or rolls back).
+pub async fn change_grants_in(
+    txn: &DatabaseTransaction,
+    proof: &Allowed<ManageGrants>,
+    change: GrantChange,
+    group_id: &str,
+    requested: &[RequestedGrant],
+) -> AppResult<GrantOutcome> {
     if requested.is_empty() {
         return Err(AppError::bad_input("Provide at least one access grant"));
     }
@@ -119,7 +130,7 @@ pub async fn change_grants(
         return Err(AppError::bad_input(format!("{kind} access grants are not supported")));
     }
     let caller = proof.actor();
-    super::in_transaction(db, async |txn| {
+    {
         let principal = confirm(txn, proof).await?;
         // The organization first, then the group, role and account, shared: a deletion of the
         // group or role waits until this change commits (and then sees its grants), or this change
@@ -154,8 +165,7 @@ pub async fn change_grants(
         let roles_after =
             granted_roles_of_groups(txn, std::slice::from_ref(&group.id)).await?.remove(&group.id).unwrap_or_default();
         Ok(GrantOutcome { changed, roles_after })
-    })
-    .await
+    }
 }
 
 /// The access a grant of `role` on `target` gives a full platform user.

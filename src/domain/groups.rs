@@ -9,7 +9,10 @@ use std::collections::HashSet;
 use entity::enums::UserType;
 use entity::{authentication_domain, group, group_membership, user};
 use sea_orm::sea_query::LockType;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter,
+    Set,
+};
 use serde_json::{Value, json};
 
 use super::audit::{self, Audit};
@@ -130,8 +133,13 @@ pub async fn rename(
 /// Deletes a group with its memberships and grants. Default groups stay; the access its members
 /// lose must be access the actor holds, and the organization keeps an active manager.
 pub async fn delete(db: &DatabaseConnection, proof: &Allowed<ManageGroups>, id: &str) -> AppResult<group::Model> {
+    super::in_transaction(db, async |txn| delete_in(txn, proof, id).await).await
+}
+
+/// [`delete`] inside the caller's transaction (which commits or rolls back).
+pub async fn delete_in(txn: &DatabaseTransaction, proof: &Allowed<ManageGroups>, id: &str) -> AppResult<group::Model> {
     let caller = proof.actor();
-    super::in_transaction(db, async |txn| {
+    {
         let principal = confirm(txn, proof).await?;
         // Locked: a membership change or grant on the group commits before, or finds no group.
         let (group, domain) = lookup::group_locked(txn, &caller.organization_id, id, LockType::Update).await?;
@@ -147,8 +155,7 @@ pub async fn delete(db: &DatabaseConnection, proof: &Allowed<ManageGroups>, id: 
         delegation::ensure_organization_manager(txn, &caller.organization_id).await?;
         audit::record(txn, Audit::changed(caller, "delete", "group", &group.id, Some(snapshot(&group)), None)).await?;
         Ok(group)
-    })
-    .await
+    }
 }
 
 /// The users in a group.
@@ -192,6 +199,17 @@ pub async fn change_members(
     group_ids: &[String],
     user_ids: &[String],
 ) -> AppResult<Vec<group::Model>> {
+    super::in_transaction(db, async |txn| change_members_in(txn, proof, change, group_ids, user_ids).await).await
+}
+
+/// [`change_members`] inside the caller's transaction (which commits or rolls back).
+pub async fn change_members_in(
+    txn: &DatabaseTransaction,
+    proof: &Allowed<ManageGroups>,
+    change: MembershipChange,
+    group_ids: &[String],
+    user_ids: &[String],
+) -> AppResult<Vec<group::Model>> {
     let group_ids = distinct_ids("groupIds", group_ids, MAX_GROUPS_PER_CHANGE)?;
     let user_ids = distinct_ids("userIds", user_ids, MAX_USERS_PER_CHANGE)?
         .iter()
@@ -199,7 +217,7 @@ pub async fn change_members(
         .collect::<AppResult<Vec<i64>>>()?;
 
     let caller = proof.actor();
-    super::in_transaction(db, async |txn| {
+    {
         let principal = confirm(txn, proof).await?;
         // The organization first, then the groups and users, shared: a deletion of one of them
         // waits until this change commits, or this change waits for it and finds it gone.
@@ -253,8 +271,7 @@ pub async fn change_members(
             delegation::ensure_organization_manager(txn, &caller.organization_id).await?;
         }
         Ok(groups.into_iter().map(|(g, _)| g).collect())
-    })
-    .await
+    }
 }
 
 /// Users join groups of their own authentication domain only, and only in manually provisioned

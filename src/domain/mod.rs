@@ -28,17 +28,19 @@ pub mod catalog;
 pub mod customer_administration;
 pub mod delegation;
 pub mod directory;
+pub mod explain;
 pub mod groups;
 pub mod lookup;
 pub mod organizations;
 pub mod passwords;
 pub mod roles;
-pub mod session_settings;
 pub mod scim;
+pub mod session_settings;
 pub mod synthetics;
 pub mod user_management;
 pub mod users;
 pub mod validate;
+pub mod what_if;
 
 /// Who asks for a change: the acting user and their organization. Every change is confined to
 /// the actor's organization; ids of other organizations are "not found".

@@ -6,7 +6,10 @@
 use entity::enums::{EmailVerificationState, UserType};
 use entity::{api_key, group, group_membership, user};
 use sea_orm::sea_query::LockType;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter,
+    Set,
+};
 use serde_json::{Value, json};
 
 use super::audit::{self, Audit};
@@ -137,12 +140,22 @@ pub async fn update(
     id: &str,
     changes: UserChanges,
 ) -> AppResult<user::Model> {
+    super::in_transaction(db, async |txn| update_in(txn, proof, id, changes).await).await
+}
+
+/// [`update`] inside the caller's transaction (which commits or rolls back).
+pub async fn update_in(
+    txn: &DatabaseTransaction,
+    proof: &Allowed<ManageUsers>,
+    id: &str,
+    changes: UserChanges,
+) -> AppResult<user::Model> {
     let caller = proof.actor();
     let email = changes.email.as_deref().map(validate::email).transpose()?;
     let name = changes.name.as_deref().map(|n| validate::name("Name", n)).transpose()?;
     let time_zone = changes.time_zone.as_deref().map(validate::time_zone).transpose()?;
 
-    super::in_transaction(db, async |txn| {
+    {
         let principal = confirm(txn, proof).await?;
         if changes.user_type.is_some() {
             // A change of type locks the organization (`check_type_change`): first, as always.
@@ -202,8 +215,7 @@ pub async fn update(
             .await?;
         }
         Ok(after)
-    })
-    .await
+    }
 }
 
 /// The edition limits a change of user type must keep: the full user count, and basic users

@@ -388,6 +388,20 @@ macro_rules! grant_input {
 grant_input!(AuthorizationManagementGrantAccess);
 grant_input!(AuthorizationManagementRevokeAccess);
 
+impl AuthorizationManagementGrantAccess {
+    /// The group and the grants requested (for `customerAdministration.accessWhatIf`).
+    pub(crate) fn into_requests(self) -> Result<(String, Vec<RequestedGrant>)> {
+        GrantInput::from(self).into_requests()
+    }
+}
+
+impl AuthorizationManagementRevokeAccess {
+    /// The group and the grants to revoke (for `customerAdministration.accessWhatIf`).
+    pub(crate) fn into_requests(self) -> Result<(String, Vec<RequestedGrant>)> {
+        GrantInput::from(self).into_requests()
+    }
+}
+
 #[derive(SimpleObject)]
 pub struct AuthorizationManagementAccessGrant {
     id: ID,

@@ -16,8 +16,10 @@
 
 pub mod audit;
 pub mod authorization;
+pub mod explain;
 pub mod identity;
 pub mod organization;
+pub mod what_if;
 
 use async_graphql::{Context, ID, Object, Result};
 use sea_orm::DbErr;
@@ -29,6 +31,7 @@ use self::authorization::{
     MultiTenantAuthorizationPermissionFilter, MultiTenantAuthorizationRoleCollection,
     MultiTenantAuthorizationRoleFilterInputExpression, MultiTenantAuthorizationRoleSortInput,
 };
+use self::explain::{CustomerAdministrationAccessExplanation, CustomerAdministrationAccessHolderCollection};
 use self::identity::{
     MultiTenantIdentityGroupCollection, MultiTenantIdentityGroupFilterInput, MultiTenantIdentityGroupSortInput,
     MultiTenantIdentityUserCollection, MultiTenantIdentityUserFilterInput, MultiTenantIdentityUserSortInput,
@@ -41,6 +44,7 @@ use self::organization::{
     OrganizationCustomerContractFilterInput, OrganizationCustomerContractWrapper,
     OrganizationCustomerOrganizationFilterInput, OrganizationCustomerOrganizationWrapper,
 };
+use self::what_if::{CustomerAdministrationAccessWhatIf, CustomerAdministrationAccessWhatIfChanges};
 use super::actor::User;
 use super::context::{loaders, viewer};
 use super::error::storage;
@@ -196,6 +200,48 @@ impl CustomerAdministration {
         sort: Option<Vec<MultiTenantIdentityUserSortInput>>,
     ) -> Result<Option<MultiTenantIdentityUserCollection>> {
         identity::users(ctx, cursor, filter, sort).await.map(Some)
+    }
+
+    /// AccessGraph's own (not NerdGraph's): why user `userId` has or lacks capability
+    /// `capabilityId` on account `accountId` (without `accountId`: the organization capability),
+    /// answered by the code that decides. Anyone may ask about themselves; about others, those who
+    /// read the organization's users, groups and grants.
+    #[graphql(guard = "Can(Action::SignedIn)")]
+    async fn access_explanation(
+        &self,
+        ctx: &Context<'_>,
+        user_id: ID,
+        account_id: Option<i32>,
+        capability_id: ID,
+    ) -> Result<CustomerAdministrationAccessExplanation> {
+        explain::access_explanation(ctx, user_id, account_id, capability_id).await
+    }
+
+    /// AccessGraph's own: every user of the organization holding capability `capabilityId` on
+    /// account `accountId` (without it: on the organization), with the grants that give it, read
+    /// 500 users a page. For those who read the organization's users, groups and grants.
+    #[graphql(guard = "Can(Action::SignedIn)")]
+    async fn access_holders(
+        &self,
+        ctx: &Context<'_>,
+        account_id: Option<i32>,
+        capability_id: ID,
+        cursor: Option<String>,
+    ) -> Result<CustomerAdministrationAccessHolderCollection> {
+        explain::access_holders(ctx, account_id, capability_id, cursor).await
+    }
+
+    /// AccessGraph's own: what the changes would do to everyone's access. They are made through
+    /// the same operations as their mutations, in a transaction that is always rolled back:
+    /// nothing changes. For those who read the organization's users, groups and grants; each
+    /// change also needs what its mutation needs.
+    #[graphql(guard = "Can(Action::SignedIn)")]
+    async fn access_what_if(
+        &self,
+        ctx: &Context<'_>,
+        changes: CustomerAdministrationAccessWhatIfChanges,
+    ) -> Result<CustomerAdministrationAccessWhatIf> {
+        what_if::access_what_if(ctx, changes).await
     }
 
     /// AccessGraph's own (not NerdGraph's): the organization's audit trail, newest first, 500 a page:

@@ -146,6 +146,34 @@ fn ids(ids: Vec<ID>) -> Vec<String> {
     ids.into_iter().map(|i| i.0).collect()
 }
 
+// The inputs as `customerAdministration.accessWhatIf` hands them to the same domain operations.
+
+impl UserManagementUsersGroupsInput {
+    /// (group ids, user ids).
+    pub(crate) fn into_ids(self) -> (Vec<String>, Vec<String>) {
+        (ids(self.group_ids), ids(self.user_ids))
+    }
+}
+
+impl UserManagementUpdateUser {
+    /// The user id and the changes.
+    pub(crate) fn into_changes(self) -> (String, UserChanges) {
+        let changes = UserChanges {
+            email: self.email,
+            name: self.name,
+            time_zone: self.time_zone,
+            user_type: self.user_type.map(Into::into),
+        };
+        (self.id.0, changes)
+    }
+}
+
+impl UserManagementDeleteGroup {
+    pub(crate) fn into_id(self) -> String {
+        self.id
+    }
+}
+
 #[Object]
 impl UserManagementMutations {
     /// Creates a user in a manually provisioned authentication domain (basic unless `userType` says otherwise).

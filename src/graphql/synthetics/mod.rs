@@ -10,6 +10,7 @@
 //! The mutations report their problems inside their payload (`errors[]`, HTTP 200, no GraphQL
 //! error), as NerdGraph does; [`Problem`] is what every payload error is made from.
 
+pub mod explain;
 pub mod private_locations;
 pub mod secure_credentials;
 
@@ -74,11 +75,14 @@ impl ScalarType for SemVer {
 
 /// `actor.account(id).synthetics`: one object per Synthetics area, merged.
 #[derive(MergedObject)]
-pub struct SyntheticsAccountStitchedFields(monitors::SyntheticsMonitorReads);
+pub struct SyntheticsAccountStitchedFields(monitors::SyntheticsMonitorReads, explain::SyntheticsExplainReads);
 
 impl SyntheticsAccountStitchedFields {
     pub fn new(account_id: i32) -> Self {
-        SyntheticsAccountStitchedFields(monitors::SyntheticsMonitorReads { account_id })
+        SyntheticsAccountStitchedFields(
+            monitors::SyntheticsMonitorReads { account_id },
+            explain::SyntheticsExplainReads { account_id },
+        )
     }
 }
 
