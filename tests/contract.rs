@@ -21,6 +21,11 @@ const ACCESSGRAPH_ONLY: &[&str] = &[
     "AccountManagementCreateInput.parentId",
     // The audit trail, read like NerdGraph's customer administration lists.
     "CustomerAdministration.auditEvents",
+    // Explaining access, its holders and what-if previews (README, "Explaining access").
+    "CustomerAdministration.accessExplanation",
+    "CustomerAdministration.accessHolders",
+    "CustomerAdministration.accessWhatIf",
+    "SyntheticsAccountStitchedFields.accessExplanation",
     // The viewer's effective capabilities on an account.
     "Account.capabilityIds",
     // The Synthetics permission system (NerdGraph has no API for it).
