@@ -577,3 +577,28 @@ backend_test!(edition_rules_cap_what_scim_provisions, edition = Standard, |app| 
     .await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
 });
+
+backend_test!(concurrent_patches_of_one_user_lose_no_change, |app| {
+    let (_, token) = scim_domain(&app, "Okta").await;
+    let id = create_user(&app, &token, user("race@example.com")).await;
+    // Two identity-provider pushes at once, each changing a different attribute: both must hold.
+    for round in 0..6 {
+        let given = format!("Given{round}");
+        let family = format!("Family{round}");
+        let path = format!("/Users/{id}");
+        let first = patch(json!([{ "op": "replace", "path": "name.givenName", "value": given }]));
+        let second = patch(json!([{ "op": "replace", "path": "name.familyName", "value": family }]));
+        let (a, b) = tokio::join!(
+            scim(&app, Some(&token), "PATCH", &path, Some(first)),
+            scim(&app, Some(&token), "PATCH", &path, Some(second)),
+        );
+        assert_eq!((a.status, b.status), (StatusCode::OK, StatusCode::OK), "{} {}", a.body, b.body);
+        let read = scim(&app, Some(&token), "GET", &path, None).await;
+        assert_eq!(
+            (read.body["name"]["givenName"].clone(), read.body["name"]["familyName"].clone()),
+            (json!(given), json!(family)),
+            "round {round}: {}",
+            read.body
+        );
+    }
+});

@@ -332,14 +332,30 @@ async fn user_of_domain(
     Ok(user)
 }
 
-/// Replaces a user (SCIM PUT, and PATCH once applied). A change of user type keeps the edition's
-/// rules; deactivating keeps the user's data (their keys stop working, `auth`).
+/// Replaces a user (SCIM PUT). A change of user type keeps the edition's rules; deactivating
+/// keeps the user's data (their keys stop working, `auth`).
 pub async fn replace_user(
     db: &DatabaseConnection,
     proof: &Allowed<Provision>,
     id: i64,
     input: ProvisionedUser,
 ) -> ProvisionResult<ScimUser> {
+    replace_user_if_unchanged(db, proof, id, input, None)
+        .await?
+        .ok_or_else(|| ProvisionError::App(AppError::Internal("a user replaced unconditionally was not".into())))
+}
+
+/// Replaces a user as [`replace_user`] does, but only if, inside the transaction, the user and
+/// their SCIM attributes are still as `read` (SCIM PATCH: the patch was applied to `read`, so a
+/// change that committed in between must not be overwritten). `None`: they changed; read again
+/// and apply the patch again.
+pub async fn replace_user_if_unchanged(
+    db: &DatabaseConnection,
+    proof: &Allowed<Provision>,
+    id: i64,
+    input: ProvisionedUser,
+    read: Option<&ScimUser>,
+) -> ProvisionResult<Option<ScimUser>> {
     let checked = check_user(&input)?;
     let caller = proof.actor();
     let token_id = proof.what().token_id;
@@ -348,6 +364,12 @@ pub async fn replace_user(
         lookup::organization_for_update(txn, &caller.organization_id).await?;
         let domain = confirm_provisioner(txn, proof).await?;
         let before = user_of_domain(txn, &caller.organization_id, &domain.id, id).await?;
+        if let Some(read) = read {
+            let resource = scim_resource::Entity::find_by_id((USER.to_owned(), id.to_string())).one(txn).await?;
+            if before != read.user || resource.map(|r| r.version) != read.resource.as_ref().map(|r| r.version) {
+                return Ok(Ok(None));
+            }
+        }
         if users::email_in_use(txn, &domain.id, &checked.email, Some(before.id)).await? {
             return Ok(Err(email_conflict(&checked.email)));
         }
@@ -400,7 +422,7 @@ pub async fn replace_user(
         }
         let groups =
             super::user_management::groups_of_users(txn, &[after.id]).await?.remove(&after.id).unwrap_or_default();
-        Ok(Ok(ScimUser { user: after, resource: Some(resource), groups }))
+        Ok(Ok(Some(ScimUser { user: after, resource: Some(resource), groups })))
     })
     .await
 }

@@ -665,30 +665,39 @@ async fn patch_user(
         Ok(ops) => ops,
         Err(response) => return response,
     };
-    let current = match provisioning::get_user(&state.db, &proof, &id).await {
-        Ok(current) => current,
-        Err(err) => return app_error(err),
-    };
-    let base = base_url(&headers);
-    let mut resource = user_json(&current, &base);
-    if let Err(err) = patch::apply(&mut resource, &operations, &[NR_USER_SCHEMA]) {
-        return patch_error(err);
-    }
-    for (attr, label) in [("id", "id"), ("meta", "meta"), ("groups", "groups")] {
-        let before = get_ci(&user_json(&current, &base), attr).cloned();
-        if get_ci(&resource, attr).cloned() != before {
-            return scim_error(StatusCode::BAD_REQUEST, Some("mutability"), &format!("{label} cannot be changed"));
+    // Applied to the user as read, written only if nobody changed them since; otherwise read
+    // and apply again (a concurrent change is never lost).
+    for _ in 0..PATCH_ATTEMPTS {
+        let current = match provisioning::get_user(&state.db, &proof, &id).await {
+            Ok(current) => current,
+            Err(err) => return app_error(err),
+        };
+        let base = base_url(&headers);
+        let mut resource = user_json(&current, &base);
+        if let Err(err) = patch::apply(&mut resource, &operations, &[NR_USER_SCHEMA]) {
+            return patch_error(err);
+        }
+        for (attr, label) in [("id", "id"), ("meta", "meta"), ("groups", "groups")] {
+            let before = get_ci(&user_json(&current, &base), attr).cloned();
+            if get_ci(&resource, attr).cloned() != before {
+                return scim_error(StatusCode::BAD_REQUEST, Some("mutability"), &format!("{label} cannot be changed"));
+            }
+        }
+        let input = match provisioned_user(&resource) {
+            Ok(input) => input,
+            Err(response) => return response,
+        };
+        match provisioning::replace_user_if_unchanged(&state.db, &proof, current.user.id, input, Some(&current)).await {
+            Ok(Some(user)) => return one_user(StatusCode::OK, &user, &headers),
+            Ok(None) => continue,
+            Err(err) => return provision_error(err),
         }
     }
-    let input = match provisioned_user(&resource) {
-        Ok(input) => input,
-        Err(response) => return response,
-    };
-    match provisioning::replace_user(&state.db, &proof, current.user.id, input).await {
-        Ok(user) => one_user(StatusCode::OK, &user, &headers),
-        Err(err) => provision_error(err),
-    }
+    scim_error(StatusCode::CONFLICT, None, "The user kept changing while the patch was applied; try again")
 }
+
+/// How many times a PATCH of a user is applied again when the user changed meanwhile.
+const PATCH_ATTEMPTS: usize = 5;
 
 async fn delete_user(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Response {
     let proof = match provisioner(&state, &headers).await {
