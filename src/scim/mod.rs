@@ -672,14 +672,13 @@ async fn patch_user(
             Ok(current) => current,
             Err(err) => return app_error(err),
         };
-        let base = base_url(&headers);
-        let mut resource = user_json(&current, &base);
+        let read = user_json(&current, &base_url(&headers));
+        let mut resource = read.clone();
         if let Err(err) = patch::apply(&mut resource, &operations, &[NR_USER_SCHEMA]) {
             return patch_error(err);
         }
         for (attr, label) in [("id", "id"), ("meta", "meta"), ("groups", "groups")] {
-            let before = get_ci(&user_json(&current, &base), attr).cloned();
-            if get_ci(&resource, attr).cloned() != before {
+            if get_ci(&resource, attr) != get_ci(&read, attr) {
                 return scim_error(StatusCode::BAD_REQUEST, Some("mutability"), &format!("{label} cannot be changed"));
             }
         }
