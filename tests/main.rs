@@ -14,6 +14,7 @@ mod authorization_management;
 mod authorization_matrix;
 mod bootstrap;
 mod catalog;
+mod cli;
 mod concurrency;
 mod contract;
 mod customer_administration;
