@@ -24,6 +24,7 @@ mod http;
 mod http_limits;
 mod input_limits;
 mod instances;
+mod integration_users;
 mod metrics;
 mod readme_example;
 mod schema;
