@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, Request, StatusCode};
 use entity::enums::UserType;
 use entity::{audit_event, scim_token};
 use http_body_util::BodyExt;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -784,4 +784,36 @@ backend_test!(audit_events_name_the_scim_provisioner_of_the_domain_as_actor, |ap
     let bootstrap = items.iter().find(|e| e["action"] == "organization.create").expect("the bootstrap's event");
     assert_eq!(bootstrap["actor"]["type"], "SYSTEM", "{bootstrap}");
     assert_eq!(bootstrap["actor"]["description"], "the system");
+
+    // A reader of groups who may not read authentication domains gets the domain's id, not its name.
+    let group = create_group(&app, &second, "Provisioned", &[]).await;
+    let role = app.create_custom_role(&app.organization_id, "Group reader", entity::enums::Scope::Organization).await;
+    app.grant_capability(role, 2905).await; // Read groups
+    let readers = app.create_group("Group readers").await;
+    let reader = app.create_user("reader@example.com", UserType::Full).await;
+    app.add_member(&readers, reader).await;
+    entity::access_grant::ActiveModel {
+        group_id: sea_orm::Set(readers),
+        role_id: sea_orm::Set(role),
+        account_id: sea_orm::Set(None),
+        organization_id: sea_orm::Set(Some(app.organization_id.clone())),
+        created_at: sea_orm::Set(chrono::Utc::now()),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .expect("insert grant");
+    app.access_changed().await;
+    let key = app.create_key(reader).await;
+    let filter = json!({ "f": { "organizationId": { "eq": app.organization_id }, "targetId": { "eq": group } } });
+    let body = app.run_as(&key, AUDIT_ACTORS, filter).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    assert_eq!(
+        body["data"]["customerAdministration"]["auditEvents"]["items"][0]["actor"],
+        json!({
+            "type": "SCIM_PROVISIONER", "userId": null, "scimTokenId": second_token_id.to_string(),
+            "authenticationDomainId": domain, "authenticationDomainName": null,
+            "description": format!("the SCIM provisioner of authentication domain {domain}")
+        })
+    );
 });
