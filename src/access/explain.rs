@@ -9,7 +9,7 @@
 //! capability away, or would have: user type, "core or full required" roles, the basic user set,
 //! missing or organization-only grants, canceled accounts, deactivation, the edition.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::api_keys::UserId;
 use super::caps;
@@ -61,7 +61,7 @@ impl ExplainSubject {
                 grants.push(grant.facts());
             }
         }
-        Subject { user_type: self.user_type, active: self.active, grants }
+        Subject { user_type: self.user_type, active: self.active, grants, original: BTreeMap::new() }
     }
 }
 
@@ -174,7 +174,12 @@ fn paths(subject: &ExplainSubject, question: &Question, cx: &Context<'_>) -> Vec
         .iter()
         .filter(|g| g.account_active)
         .filter(|g| {
-            let alone = Subject { user_type: subject.user_type, active: subject.active, grants: vec![g.facts()] };
+            let alone = Subject {
+                user_type: subject.user_type,
+                active: subject.active,
+                grants: vec![g.facts()],
+                original: BTreeMap::new(),
+            };
             decides(subject.user_id, &effective_access(&alone, cx.roles, cx.catalog), question)
         })
         .cloned()
@@ -302,7 +307,12 @@ fn limits(
         if subject.user_type >= role.min_user_type {
             continue;
         }
-        let as_required = Subject { user_type: role.min_user_type, active: true, grants: vec![grant.facts()] };
+        let as_required = Subject {
+            user_type: role.min_user_type,
+            active: true,
+            grants: vec![grant.facts()],
+            original: BTreeMap::new(),
+        };
         let would = decides(subject.user_id, &effective_access(&as_required, cx.roles, cx.catalog), question)
             || (subject.user_type == UserType::Basic
                 && role.scope == Scope::Account
