@@ -24,6 +24,7 @@ mod http_limits;
 mod input_limits;
 mod instances;
 mod metrics;
+mod original_user_model;
 mod readme_example;
 mod schema;
 mod scim;

@@ -53,7 +53,7 @@ pub struct Membership {
     pub user: user::Model,
     pub account_id: i32,
     pub role: BaseRole,
-    pub add_on_role_ids: Vec<i32>,
+    pub add_on_roles: Vec<original_add_on_role::Model>,
 }
 
 /// A change of an account's users, confirmed inside its transaction: the actor with their access
@@ -422,7 +422,7 @@ pub async fn add_user_in(
         ),
     )
     .await?;
-    Ok(Membership { user: target, account_id: account, role, add_on_role_ids: ids })
+    Ok(Membership { user: target, account_id: account, role, add_on_roles: add_ons })
 }
 
 /// `originalUserModelUpdateUser`: a new base role and add-on roles for a user of the account
@@ -494,7 +494,7 @@ pub async fn update_user_in(
         ),
     )
     .await?;
-    Ok(Membership { user: target, account_id: account, role, add_on_role_ids: ids })
+    Ok(Membership { user: target, account_id: account, role, add_on_roles: add_ons })
 }
 
 async fn held_add_on_ids(db: &impl ConnectionTrait, user_id: i64, account: i32) -> AppResult<Vec<i32>> {
@@ -844,8 +844,8 @@ pub struct AccountUser {
     pub add_on_roles: Vec<original_add_on_role::Model>,
 }
 
-/// A page of the users of `account` (explicit and inherited), by user id after `after`, at most
-/// `limit`, optionally only those of `email` (any case); and whether more follow. Five statements
+/// A page of the users of `account` (explicit and inherited), by user id after `after` (skipping
+/// `offset`), at most `limit`, optionally only those of `email` (any case); and whether more follow. Five statements
 /// whatever the page's size.
 pub async fn account_users(
     db: &impl ConnectionTrait,
@@ -853,6 +853,7 @@ pub async fn account_users(
     account: i32,
     email: Option<&str>,
     after: Option<i64>,
+    offset: u64,
     limit: u64,
 ) -> AppResult<(Vec<AccountUser>, bool)> {
     let tree = account_tree(db, organization_id).await?;
@@ -866,6 +867,7 @@ pub async fn account_users(
         .distinct()
         .filter(original_membership::Column::AccountId.is_in(chain.iter().copied()))
         .order_by_asc(original_membership::Column::UserId)
+        .offset(offset)
         .limit(limit + 1);
     if let Some(after) = after {
         ids_query = ids_query.filter(original_membership::Column::UserId.gt(after));
