@@ -487,3 +487,20 @@ backend_test!(the_users_rest_read_answers_for_the_keys_account, |app| {
     let (status, body) = app.send(get(Some(user_key), "/v2/users.json")).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
 });
+
+backend_test!(the_users_rest_read_shares_the_failed_key_throttle, |app| {
+    use tower::ServiceExt;
+    let limits = accessgraph::http::HttpLimits {
+        failed_auth_burst: 2,
+        failed_auth_refill: std::time::Duration::from_secs(3600),
+        ..accessgraph::http::HttpLimits::default()
+    };
+    let router = app.router_with(limits).await;
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        let request =
+            Request::get("/v2/users.json").header("X-Api-Key", "NRAK-WRONG").body(Body::empty()).expect("request");
+        statuses.push(router.clone().oneshot(request).await.expect("answer").status());
+    }
+    assert_eq!(statuses, [StatusCode::UNAUTHORIZED, StatusCode::UNAUTHORIZED, StatusCode::TOO_MANY_REQUESTS]);
+});
