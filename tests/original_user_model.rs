@@ -504,3 +504,31 @@ backend_test!(the_users_rest_read_shares_the_failed_key_throttle, |app| {
     }
     assert_eq!(statuses, [StatusCode::UNAUTHORIZED, StatusCode::UNAUTHORIZED, StatusCode::TOO_MANY_REQUESTS]);
 });
+
+backend_test!(the_readme_example_adds_a_kiosk_user_with_the_synthetics_manager_role, |app| {
+    assert_eq!(app.primary_account_id, 1, "the README adds to account 1");
+    let body = app
+        .ok(
+            r#"mutation {
+  originalUserModelAddUser(accountId: 1, user: {
+    email: "kiosk@example.com", name: "Lobby screen", userType: FULL_USER_TIER,
+    role: RESTRICTED, addOnRoleIds: ["7"]
+  }) {
+    user { id email role addOnRoles { id name product } inherited receivesNotifications }
+    errors { message type }
+  }
+}"#,
+            Value::Null,
+        )
+        .await;
+    let added = accepted(&body, "originalUserModelAddUser");
+    assert_eq!(added["user"]["role"], "RESTRICTED");
+    assert_eq!(
+        added["user"]["addOnRoles"],
+        json!([{"id": "7", "name": "Synthetics manager", "product": "SYNTHETICS"}])
+    );
+    assert_eq!(
+        (added["user"]["inherited"].clone(), added["user"]["receivesNotifications"].clone()),
+        (json!(false), json!(true))
+    );
+});
