@@ -532,3 +532,21 @@ backend_test!(the_readme_example_adds_a_kiosk_user_with_the_synthetics_manager_r
         (json!(false), json!(true))
     );
 });
+
+backend_test!(changes_are_audited_for_readers_of_the_accounts_v1_users, |app| {
+    let account = app.primary_account_id;
+    let (id, user_key) = v1_user(&app, account, "audited@example.com", "USER", &[]).await;
+    let body = app.run(UPDATE, json!({"a": account, "id": id.to_string(), "r": "RESTRICTED"})).await;
+    accepted(&body, "originalUserModelUpdateUser");
+    let audit = r#"query($f: CustomerAdministrationAuditEventFilterInput!) { customerAdministration { auditEvents(filter: $f) { items { action targetId before after } } } }"#;
+    let filter =
+        json!({"f": {"organizationId": {"eq": app.organization_id}, "targetType": {"eq": "original_membership"}}});
+    let body = app.ok(audit, filter.clone()).await;
+    let items = body["data"]["customerAdministration"]["auditEvents"]["items"].as_array().expect("items").clone();
+    let actions: Vec<&str> = items.iter().filter_map(|e| e["action"].as_str()).collect();
+    assert_eq!(actions, ["original_membership.update", "original_membership.create"], "newest first: {body}");
+    assert_eq!(items[0]["targetId"], format!("{account}:{id}"));
+    // A Restricted user of the account cannot read its v1 users, nor their audit events.
+    let body = app.run_as(&user_key, audit, filter).await;
+    assert_eq!(body["data"]["customerAdministration"]["auditEvents"]["items"], json!([]), "{body}");
+});
