@@ -550,3 +550,17 @@ backend_test!(changes_are_audited_for_readers_of_the_accounts_v1_users, |app| {
     let body = app.run_as(&user_key, audit, filter).await;
     assert_eq!(body["data"]["customerAdministration"]["auditEvents"]["items"], json!([]), "{body}");
 });
+
+backend_test!(explanations_and_holders_count_original_model_access, |app| {
+    let parent = app.primary_account_id;
+    let child = child_account(&app, "Explained child", parent).await;
+    let (id, _) = v1_user(&app, parent, "explained@example.com", "USER", &[]).await;
+    let explain = r#"query($u: ID!, $a: Int!) { customerAdministration { accessExplanation(userId: $u, accountId: $a, capabilityId: "1702") { allowed summary } } }"#;
+    let body = app.ok(explain, json!({"u": id.to_string(), "a": child})).await;
+    let answer = &body["data"]["customerAdministration"]["accessExplanation"];
+    assert_eq!(answer["allowed"], true, "{body}");
+    assert!(answer["summary"].as_str().unwrap_or_default().contains("original (v1) user model"), "{body}");
+    // "Modify alert policies" (1102) is Configure tier: a User lacks it.
+    let body = app.ok(&explain.replace("1702", "1102"), json!({"u": id.to_string(), "a": child})).await;
+    assert_eq!(body["data"]["customerAdministration"]["accessExplanation"]["allowed"], false, "{body}");
+});
