@@ -15,6 +15,7 @@ mod document;
 mod limits;
 pub mod metrics;
 mod playground;
+mod rest_users;
 mod signin;
 
 use std::any::Any;
@@ -122,7 +123,8 @@ pub fn router_with(state: AppState, limits: HttpLimits, metrics_endpoint: Metric
         .route("/logout", post(signin::logout))
         .route("/password", get(signin::password_page).post(signin::set_password))
         .route("/password/reset", post(signin::reset_password))
-        .route("/healthz", get(healthz));
+        .route("/healthz", get(healthz))
+        .route("/v2/users.json", get(rest_users::users));
     if metrics_endpoint == MetricsEndpoint::On {
         router = router.route("/metrics", get(metrics_text));
     }

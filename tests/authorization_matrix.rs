@@ -263,6 +263,10 @@ enum Fresh {
     Monitor,
     /// The Synthetics permission system on for the primary account (turned on by the admin).
     PermissionsOn,
+    /// A FULL user with the original model's RESTRICTED base role on the primary account: `user`.
+    V1User,
+    /// A custom add-on role of the primary account held by nobody: `role`.
+    V1AddOnRole,
 }
 
 /// Everything a row's variables may refer to.
@@ -998,6 +1002,85 @@ fn table() -> Vec<Row> {
         )
         .fresh(Fresh::Monitor),
     ];
+    monitor_rows(&mut rows);
+    // --- The original (v1) user model of the primary account. Reading: "Read v1 users" (2701) or
+    // "Manage v1 users" (2702): the Owner (the bootstrap admin) and the Manage v1 users role.
+    // Changing users: 2702, and what the target gains or loses within the actor's access (a
+    // Restricted BASIC user holds the basic set, which the Manage v1 users role lacks): the Owner
+    // only. Add-on roles that nobody holds carry nothing: 2702 suffices. The ownership transfer:
+    // the Owner only (last, as it makes another user Owner; the admin stays an Admin).
+    rows.push(row(
+        "actor.account.originalUserModel",
+        ADMIN | MANAGE_V1_USERS,
+        on_account(
+            "originalUserModel { users { users { id email role addOnRoles { id } inherited receivesNotifications } nextCursor } owner { id email } addOnRoles { id name product capabilityIds } }",
+        ),
+        account,
+    ));
+    rows.push(row(
+        "mutation.originalUserModelAddUser",
+        ADMIN,
+        format!("mutation($a: Int!, $u: OriginalUserModelUserInput!) {{ originalUserModelAddUser(accountId: $a, user: $u) {{ user {{ id }} {V1_ERRORS} }} }}"),
+        |c| json!({"a": c.t.account, "u": {"email": format!("v1-added-{}@example.com", c.n), "name": "Added", "role": "RESTRICTED"}}),
+    ));
+    rows.push(
+        row(
+            "mutation.originalUserModelUpdateUser",
+            ADMIN,
+            format!("mutation($a: Int!, $id: ID!) {{ originalUserModelUpdateUser(accountId: $a, userId: $id, role: USER) {{ user {{ id }} {V1_ERRORS} }} }}"),
+            |c| json!({"a": c.t.account, "id": c.f["user"]}),
+        )
+        .fresh(Fresh::V1User),
+    );
+    rows.push(
+        row(
+            "mutation.originalUserModelRemoveUser",
+            ADMIN,
+            format!("mutation($a: Int!, $id: ID!) {{ originalUserModelRemoveUser(accountId: $a, userId: $id) {{ removedUserId {V1_ERRORS} }} }}"),
+            |c| json!({"a": c.t.account, "id": c.f["user"]}),
+        )
+        .fresh(Fresh::V1User),
+    );
+    rows.push(row(
+        "mutation.originalUserModelCreateAddOnRole",
+        ADMIN | MANAGE_V1_USERS,
+        format!("mutation($a: Int!, $n: String!) {{ originalUserModelCreateAddOnRole(accountId: $a, name: $n, capabilityIds: [1701]) {{ addOnRole {{ id }} {V1_ERRORS} }} }}"),
+        |c| json!({"a": c.t.account, "n": format!("Matrix add-on role {}", c.n)}),
+    ));
+    rows.push(
+        row(
+            "mutation.originalUserModelUpdateAddOnRole",
+            ADMIN | MANAGE_V1_USERS,
+            format!("mutation($a: Int!, $id: ID!, $n: String) {{ originalUserModelUpdateAddOnRole(accountId: $a, addOnRoleId: $id, name: $n) {{ addOnRole {{ id }} {V1_ERRORS} }} }}"),
+            |c| json!({"a": c.t.account, "id": c.f["role"], "n": format!("Renamed add-on role {}", c.n)}),
+        )
+        .fresh(Fresh::V1AddOnRole),
+    );
+    rows.push(
+        row(
+            "mutation.originalUserModelDeleteAddOnRole",
+            ADMIN | MANAGE_V1_USERS,
+            format!("mutation($a: Int!, $id: ID!) {{ originalUserModelDeleteAddOnRole(accountId: $a, addOnRoleId: $id) {{ addOnRole {{ id }} {V1_ERRORS} }} }}"),
+            |c| json!({"a": c.t.account, "id": c.f["role"]}),
+        )
+        .fresh(Fresh::V1AddOnRole),
+    );
+    rows.push(
+        row(
+            "mutation.originalUserModelTransferOwnership",
+            ADMIN,
+            format!("mutation($id: ID!) {{ originalUserModelTransferOwnership(newOwnerUserId: $id) {{ owner {{ id }} {V1_ERRORS} }} }}"),
+            |c| json!({"id": c.f["user"]}),
+        )
+        .fresh(Fresh::User),
+    );
+    rows
+}
+
+/// The payload errors of the `originalUserModel*` mutations.
+const V1_ERRORS: &str = "errors { message type }";
+
+fn monitor_rows(rows: &mut Vec<Row>) {
     // Creating a monitor needs Edit on all monitors, changing one Edit on it: "Modify synthetic
     // monitors" (1502) with the permission system off.
     for (kind, create, update) in MONITOR_KINDS {
@@ -1014,7 +1097,6 @@ fn table() -> Vec<Row> {
             |c| json!({"g": c.t.monitors[monitor_kind(c.op)], "m": {"name": format!("Renamed {}", c.n)}}),
         ));
     }
-    rows
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1389,6 +1471,32 @@ async fn make_fresh(app: &TestApp, t: &Targets, fresh: Fresh, n: usize) -> Value
         Fresh::PermissionsOn => {
             as_admin(app, ENABLE, json!({"a": t.account})).await;
             Value::Null
+        }
+        Fresh::V1User => {
+            let user = app.create_user(&format!("v1-target-{n}@example.com"), UserType::Full).await;
+            entity::original_membership::ActiveModel {
+                user_id: Set(user),
+                account_id: Set(t.account),
+                base_role: Set(entity::enums::OriginalBaseRole::Restricted),
+                ..Default::default()
+            }
+            .insert(&app.db)
+            .await
+            .expect("insert v1 membership");
+            app.access_changed().await;
+            json!({"user": user.to_string()})
+        }
+        Fresh::V1AddOnRole => {
+            let role = entity::original_add_on_role::ActiveModel {
+                account_id: Set(t.account),
+                name: Set(format!("Target add-on role {n}")),
+                product: Set(None),
+                ..Default::default()
+            }
+            .insert(&app.db)
+            .await
+            .expect("insert add-on role");
+            json!({"role": role.id.to_string()})
         }
     }
 }

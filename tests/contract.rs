@@ -26,6 +26,15 @@ const ACCESSGRAPH_ONLY: &[&str] = &[
     "CustomerAdministration.accessHolders",
     "CustomerAdministration.accessWhatIf",
     "SyntheticsAccountStitchedFields.accessExplanation",
+    // The original (v1) user model (README, "The original user model"): NerdGraph has no API for it.
+    "Account.originalUserModel",
+    "RootMutationType.originalUserModelAddUser",
+    "RootMutationType.originalUserModelUpdateUser",
+    "RootMutationType.originalUserModelRemoveUser",
+    "RootMutationType.originalUserModelTransferOwnership",
+    "RootMutationType.originalUserModelCreateAddOnRole",
+    "RootMutationType.originalUserModelUpdateAddOnRole",
+    "RootMutationType.originalUserModelDeleteAddOnRole",
     // The viewer's effective capabilities on an account.
     "Account.capabilityIds",
     // The Synthetics permission system (NerdGraph has no API for it).

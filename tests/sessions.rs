@@ -382,6 +382,30 @@ backend_test!(idle_sessions_time_out_by_their_domains_setting, |app| {
     assert_eq!(whoami(&app.router, &cookie).await.0, StatusCode::UNAUTHORIZED);
 });
 
+backend_test!(restricted_users_sessions_skip_the_idle_timeout_where_the_account_is_a_kiosk, |app| {
+    let kim = user_with_password(&app, "kiosk-kim@example.com", UserType::Full).await;
+    let lee = user_with_password(&app, "kiosk-lee@example.com", UserType::Full).await;
+    // Kim is Restricted on the primary account, Lee a User there (original user model).
+    let add = "mutation($a: Int!, $u: OriginalUserModelUserInput!) { originalUserModelAddUser(accountId: $a, user: $u) { errors { message type } } }";
+    for (email, role) in [("kiosk-kim@example.com", "RESTRICTED"), ("kiosk-lee@example.com", "USER")] {
+        let body =
+            app.ok(add, json!({"a": app.primary_account_id, "u": {"email": email, "name": email, "role": role}})).await;
+        assert_eq!(body["data"]["originalUserModelAddUser"]["errors"], json!([]), "{body}");
+    }
+    let kiosk = "mutation($a: Int!, $on: Boolean!) { accountManagementUpdateSessionSettings(accountId: $a, restrictedUsersNeverTimeOut: $on) { sessionSettings { restrictedUsersNeverTimeOut } } }";
+    app.ok(kiosk, json!({ "a": app.primary_account_id, "on": true })).await;
+    let kim_cookie = signed_in(&app.router, "kiosk-kim@example.com").await;
+    let lee_cookie = signed_in(&app.router, "kiosk-lee@example.com").await;
+    age_sessions(&app, kim, 120).await;
+    age_sessions(&app, lee, 120).await;
+    assert_eq!(whoami(&app.router, &kim_cookie).await.0, StatusCode::OK, "a Restricted user's kiosk session stays");
+    assert_eq!(whoami(&app.router, &lee_cookie).await.0, StatusCode::UNAUTHORIZED, "a User's session times out");
+    // With kiosk mode off, the Restricted user's sessions time out too.
+    app.ok(kiosk, json!({ "a": app.primary_account_id, "on": false })).await;
+    age_sessions(&app, kim, 120).await;
+    assert_eq!(whoami(&app.router, &kim_cookie).await.0, StatusCode::UNAUTHORIZED);
+});
+
 backend_test!(a_user_lists_and_ends_their_own_sessions, |app| {
     user_with_password(&app, "kim@example.com", UserType::Basic).await;
     user_with_password(&app, "lee@example.com", UserType::Basic).await;

@@ -69,3 +69,21 @@ text_enum!(
     /// What a Synthetics permission rule governs.
     SyntheticsEntityKind { Monitor = "MONITOR", PrivateLocation = "PRIVATE_LOCATION" }
 );
+text_enum!(
+    /// An original (v1) user model base role on an account.
+    OriginalBaseRole { Owner = "OWNER", Admin = "ADMIN", User = "USER", Restricted = "RESTRICTED" }
+);
+text_enum!(
+    /// The product of an original-model add-on manager role.
+    OriginalProduct {
+        Alerts = "ALERTS",
+        Apm = "APM",
+        Browser = "BROWSER",
+        Infrastructure = "INFRASTRUCTURE",
+        Insights = "INSIGHTS",
+        Mobile = "MOBILE",
+        Synthetics = "SYNTHETICS",
+        Workloads = "WORKLOADS",
+        Nerdpack = "NERDPACK",
+    }
+);

@@ -13,6 +13,7 @@ mod m20261123_000004_api_key_account_index;
 mod m20261130_000001_access_version;
 mod m20261130_000020_sessions;
 mod m20261130_000030_scim;
+mod m20261201_000100_original_user_model;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000001_access_version::Migration),
             Box::new(m20261130_000020_sessions::Migration),
             Box::new(m20261130_000030_scim::Migration),
+            Box::new(m20261201_000100_original_user_model::Migration),
         ]
     }
 }

@@ -21,6 +21,7 @@ pub const MANAGE_OTHER_USERS_KEYS: CapabilityId = 2403;
 pub const READ_ACCOUNT_SETTINGS: CapabilityId = 2501;
 pub const MODIFY_ACCOUNT_SETTINGS: CapabilityId = 2502;
 pub const MANAGE_BILLING: CapabilityId = 2602;
+pub const READ_V1_USERS: CapabilityId = 2701;
 pub const MANAGE_V1_USERS: CapabilityId = 2702;
 
 pub const READ_ORGANIZATION_SETTINGS: CapabilityId = 2801;
@@ -56,6 +57,7 @@ pub const CHECKED: &[(CapabilityId, &str)] = &[
     (READ_ACCOUNT_SETTINGS, "Read account settings"),
     (MODIFY_ACCOUNT_SETTINGS, "Modify account settings"),
     (MANAGE_BILLING, "Manage billing"),
+    (READ_V1_USERS, "Read v1 users"),
     (MANAGE_V1_USERS, "Manage v1 users"),
     (READ_ORGANIZATION_SETTINGS, "Read organization settings"),
     (MODIFY_ORGANIZATION_SETTINGS, "Modify organization settings"),

@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use super::api_keys::{KeyRefusal, UserId};
 use super::caps;
+use super::original::BaseRole;
 use super::synthetics::{Rule, SyntheticsSubject};
 use super::{AccountId, CapabilityId, CapabilitySet, Catalog, EffectiveAccess};
 
@@ -160,10 +161,41 @@ pub enum Action<'a> {
     Provision { token_domain: &'a str, domain: &'a str },
     /// Hold one organization capability.
     UseOrganizationCapability(CapabilityId),
+    /// Read (`Read`) or manage (`Manage`) the original (v1) user model users and add-on roles of
+    /// `account`: "Read v1 users" (2701) or "Manage v1 users" (2702) to read, 2702 to manage
+    /// (Admins and the Owner hold both there).
+    OriginalUsers { account: AccountId, op: OriginalUsersOp },
+    /// One change of one user's original-model roles on `account`, with the facts read inside
+    /// the change's transaction (see [`OriginalUserChange`]).
+    OriginalUserChange(&'a OriginalUserChange),
+    /// Hand the organization's ownership over: only its current Owner (`owner`).
+    TransferOwnership { owner: Option<UserId> },
     /// Ask why `user` has or lacks access (an explanation, or the user among a capability's
     /// holders): anyone about themselves; about others, whoever reads the organization's users,
     /// groups and grants.
     ExplainAccess { user: Option<UserId> },
+}
+
+/// Reading or managing original-model users.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OriginalUsersOp {
+    Read,
+    Manage,
+}
+
+/// A change of `target`'s original-model roles on `account` (an add, an update or a removal).
+/// Whether it gives or takes only access the actor holds is decided apart ([`Action::Carry`] of
+/// what the target gains or loses).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OriginalUserChange {
+    pub account: AccountId,
+    /// The actor's own base role on the account (explicit or inherited), if any.
+    pub actor_role: Option<BaseRole>,
+    pub target: UserId,
+    /// The target's explicit base role on the account before the change.
+    pub target_role: Option<BaseRole>,
+    /// Whether the target is the organization's Owner.
+    pub target_is_owner: bool,
 }
 
 /// Why an action is refused. [`Denied::kind`] says how a client is told.
@@ -184,6 +216,9 @@ pub enum Denied {
     /// A Synthetics refusal about one monitor or private location.
     #[error("{NOT_AUTHORIZED_MESSAGE} on {0}")]
     OnEntity(String),
+    /// A rule of the original user model forbids the change (the text says which).
+    #[error("{0}")]
+    Original(&'static str),
 }
 
 /// How a refusal reaches a client.
@@ -199,9 +234,11 @@ pub enum DenialKind {
 impl Denied {
     pub fn kind(&self) -> DenialKind {
         match self {
-            Denied::NotAuthorized | Denied::OnAccount(_) | Denied::Escalation | Denied::OnEntity(_) => {
-                DenialKind::Forbidden
-            }
+            Denied::NotAuthorized
+            | Denied::OnAccount(_)
+            | Denied::Escalation
+            | Denied::OnEntity(_)
+            | Denied::Original(_) => DenialKind::Forbidden,
             Denied::Key(refusal) => refusal.kind(),
         }
     }
@@ -308,6 +345,13 @@ fn rule(me: UserId, access: &EffectiveAccess, action: Action<'_>) -> Result<(), 
         Action::UseOrganizationCapability(capability) => {
             allow(access.has_organization_capability(capability), || Denied::NotAuthorized)
         }
+        Action::OriginalUsers { account, op } => {
+            let manage = access.has_account_capability(account, caps::MANAGE_V1_USERS);
+            let read = manage || access.has_account_capability(account, caps::READ_V1_USERS);
+            allow(if op == OriginalUsersOp::Read { read } else { manage }, || Denied::OnAccount(account))
+        }
+        Action::OriginalUserChange(change) => original_user_change(me, access, change),
+        Action::TransferOwnership { owner } => allow(owner == Some(me), || Denied::Original(ONLY_THE_OWNER)),
         Action::ExplainAccess { user } => {
             let reads_all = [OrgArea::Users, OrgArea::Groups, OrgArea::Grants]
                 .iter()
@@ -315,6 +359,33 @@ fn rule(me: UserId, access: &EffectiveAccess, action: Action<'_>) -> Result<(), 
             allow(user == Some(me) || reads_all, || Denied::NotAuthorized)
         }
     }
+}
+
+/// The refusal of an ownership transfer by anyone but the Owner.
+pub const ONLY_THE_OWNER: &str = "Only the account Owner can change the account Owner";
+/// The refusal of a change of one's own role.
+pub const OWN_ROLE: &str = "You cannot change your own role";
+/// The refusal of a change of the Owner's role.
+pub const OWNER_ROLE: &str = "The Owner's role cannot be changed: the Owner can transfer the ownership";
+/// The refusal of any change by a Restricted user.
+pub const RESTRICTED: &str = "Restricted users cannot change users";
+
+/// Admins (and holders of "Manage v1 users") add, update and delete Admins, Users and Restricted
+/// users; nobody changes their own role or the Owner's; Restricted users change nothing.
+fn original_user_change(me: UserId, access: &EffectiveAccess, change: &OriginalUserChange) -> Result<(), Denied> {
+    if change.actor_role == Some(BaseRole::Restricted) {
+        return Err(Denied::Original(RESTRICTED));
+    }
+    if !access.has_account_capability(change.account, caps::MANAGE_V1_USERS) {
+        return Err(Denied::OnAccount(change.account));
+    }
+    if change.target == me {
+        return Err(Denied::Original(OWN_ROLE));
+    }
+    if change.target_is_owner || change.target_role == Some(BaseRole::Owner) {
+        return Err(Denied::Original(OWNER_ROLE));
+    }
+    Ok(())
 }
 
 /// `Ok` when `yes`; otherwise the refusal, made only then (list filters ask once per row).
@@ -513,5 +584,28 @@ pub struct Provision {
 impl Decidable for Provision {
     fn action(&self) -> Action<'_> {
         Action::Provision { token_domain: &self.token_domain, domain: &self.domain }
+    }
+}
+
+/// Managing the original-model users and add-on roles of an account (the proof of
+/// `domain::original_users`' writes on that account).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ManageOriginalUsers(pub AccountId);
+
+impl Decidable for ManageOriginalUsers {
+    fn action(&self) -> Action<'_> {
+        Action::OriginalUsers { account: self.0, op: OriginalUsersOp::Manage }
+    }
+}
+
+/// Handing the ownership of the organization over, decided with the Owner as read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TransferOwnership {
+    pub owner: Option<UserId>,
+}
+
+impl Decidable for TransferOwnership {
+    fn action(&self) -> Action<'_> {
+        Action::TransferOwnership { owner: self.owner }
     }
 }

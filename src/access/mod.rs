@@ -26,6 +26,7 @@ pub mod caps;
 pub mod decision;
 pub mod edition;
 pub mod explain;
+pub mod original;
 pub mod synthetics;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -81,6 +82,8 @@ pub struct CapabilityFacts {
 pub struct Catalog {
     capabilities: HashMap<CapabilityId, CapabilityFacts>,
     basic_set: CapabilitySet,
+    /// The original (v1) user model's role sets over this catalog.
+    original: original::RoleSets,
 }
 
 impl Catalog {
@@ -95,7 +98,18 @@ impl Catalog {
             .into_iter()
             .filter(|id| capabilities.get(id).is_some_and(|c| !c.full_stack_observability))
             .collect();
-        Catalog { capabilities, basic_set }
+        Catalog { capabilities, basic_set, original: original::RoleSets::default() }
+    }
+
+    /// The catalog with the original user model's role sets.
+    pub fn with_original(mut self, sets: original::RoleSets) -> Self {
+        self.original = sets;
+        self
+    }
+
+    /// The original user model's role sets.
+    pub fn original(&self) -> &original::RoleSets {
+        &self.original
     }
 
     pub fn get(&self, id: CapabilityId) -> Option<&CapabilityFacts> {
@@ -151,12 +165,14 @@ pub struct GrantFacts {
 }
 
 /// A user as the permission model sees them. `grants` holds the grants of all the user's groups,
-/// on active accounts of the user's organization and on the organization itself.
+/// on active accounts of the user's organization and on the organization itself; `original` the
+/// account capabilities their original (v1) user model roles give ([`original::account_capabilities`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Subject {
     pub user_type: UserType,
     pub active: bool,
     pub grants: Vec<GrantFacts>,
+    pub original: BTreeMap<AccountId, CapabilitySet>,
 }
 
 /// A user's effective capabilities: per account, and on their organization.
@@ -264,6 +280,10 @@ pub fn effective_access(subject: &Subject, roles: &HashMap<RoleId, RoleFacts>, c
                     .extend(role.capabilities.iter().filter(|c| catalog.has_scope(**c, Scope::Organization)));
             }
         }
+    }
+    for (account, caps) in &subject.original {
+        let held = access.accounts.entry(*account).or_default();
+        held.extend(caps.iter().filter(|c| catalog.has_scope(**c, Scope::Account)));
     }
     match subject.user_type {
         UserType::Full => {}

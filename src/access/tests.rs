@@ -80,7 +80,7 @@ fn on_org(role_id: RoleId) -> GrantFacts {
 }
 
 fn access(user_type: UserType, grants: &[GrantFacts]) -> EffectiveAccess {
-    let subject = Subject { user_type, active: true, grants: grants.to_vec() };
+    let subject = Subject { user_type, active: true, grants: grants.to_vec(), original: Default::default() };
     effective_access(&subject, &roles(), &catalog())
 }
 
@@ -121,7 +121,12 @@ fn core_user_loses_full_stack_observability_capabilities() {
 #[test]
 fn core_user_with_only_full_platform_capabilities_has_no_account_access() {
     let roles = HashMap::from([role(9, Scope::Account, UserType::Basic, &[APM_READ])]);
-    let subject = Subject { user_type: UserType::Core, active: true, grants: vec![on_account(9, 10)] };
+    let subject = Subject {
+        user_type: UserType::Core,
+        active: true,
+        grants: vec![on_account(9, 10)],
+        original: Default::default(),
+    };
     let a = effective_access(&subject, &roles, &catalog());
     assert!(!a.has_account_access(10));
 }
@@ -199,7 +204,12 @@ fn unknown_roles_give_nothing() {
 
 #[test]
 fn deactivated_users_have_no_access() {
-    let subject = Subject { user_type: UserType::Full, active: false, grants: vec![on_account(APA, 10)] };
+    let subject = Subject {
+        user_type: UserType::Full,
+        active: false,
+        grants: vec![on_account(APA, 10)],
+        original: Default::default(),
+    };
     assert!(!effective_access(&subject, &roles(), &catalog()).has_any_access());
 }
 

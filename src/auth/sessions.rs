@@ -77,13 +77,10 @@ pub fn idle_expired(last_seen: DateTime<Utc>, now: DateTime<Utc>, timeout_minute
     !exempt && now - last_seen > TimeDelta::minutes(i64::from(timeout_minutes))
 }
 
-/// The accounts on which `user_id` has the original user model's Restricted base role.
-///
-/// MERGE POINT: the original (v1) user model with its base roles is built on another branch. When
-/// it lands, this reads the user's Restricted accounts from it; until then no user is Restricted
-/// anywhere, so nobody is exempt from the idle timeout.
-pub async fn restricted_accounts(_db: &impl ConnectionTrait, _user_id: i64) -> Result<Vec<i32>, DbErr> {
-    Ok(Vec::new())
+/// The accounts on which `user_id` has the original user model's Restricted base role (explicitly,
+/// on active accounts).
+pub async fn restricted_accounts(db: &impl ConnectionTrait, user_id: i64) -> Result<Vec<i32>, DbErr> {
+    crate::domain::original_users::restricted_accounts(db, user_id).await
 }
 
 /// Whether `user_id`'s sessions never time out: they are Restricted on an account whose session

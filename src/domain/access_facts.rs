@@ -1,13 +1,14 @@
 //! Loads what the permission model needs about many users at once, in two statements, and asks
 //! `access::effective_access` for each user's answer.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
-use entity::enums::{Scope, UserType};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query};
+use entity::enums::{OriginalBaseRole, OriginalProduct, Scope, UserType};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query, UnionType};
 use sea_orm::{ConnectionTrait, DbErr};
 
-use crate::access::{self, Catalog, EffectiveAccess, GrantFacts, GrantTarget, RoleFacts, Subject};
+use crate::access::original::{self, AccountTree, BaseRole, Held};
+use crate::access::{self, CapabilitySet, Catalog, EffectiveAccess, GrantFacts, GrantTarget, RoleFacts, Subject};
 
 fn col(table: &str, column: &str) -> Expr {
     Expr::col((Alias::new(table), Alias::new(column)))
@@ -57,7 +58,8 @@ async fn effective_access_of_chunk(
     for row in db.query_all(&users).await? {
         let id: i64 = row.try_get("", "id")?;
         let user_type = parse::<UserType>(row.try_get::<String>("", "user_type")?)?.into();
-        let subject = Subject { user_type, active: row.try_get("", "active")?, grants: Vec::new() };
+        let subject =
+            Subject { user_type, active: row.try_get("", "active")?, grants: Vec::new(), original: BTreeMap::new() };
         subjects.insert(id, (row.try_get("", "organization_id")?, subject));
     }
 
@@ -141,10 +143,122 @@ async fn effective_access_of_chunk(
         }
     }
 
+    original_facts(db, catalog, &mut subjects).await?;
+
     Ok(subjects
         .into_iter()
         .map(|(id, (_, subject))| (id, access::effective_access(&subject, &roles, catalog)))
         .collect())
+}
+
+/// The original (v1) user model's part of each subject: their base roles and add-on roles (one
+/// statement), and their organizations' account trees (one more).
+async fn original_facts(
+    db: &impl ConnectionTrait,
+    catalog: &Catalog,
+    subjects: &mut HashMap<i64, (String, Subject)>,
+) -> Result<(), DbErr> {
+    let users: Vec<(i64, String)> = subjects.iter().map(|(id, (org, _))| (*id, org.clone())).collect();
+    for (user_id, original) in original_capabilities(db, catalog, &users).await? {
+        if let Some((_, subject)) = subjects.get_mut(&user_id) {
+            subject.original = original;
+        }
+    }
+    Ok(())
+}
+
+/// The account capabilities the original (v1) user model gives each of `users` (user id and
+/// organization id), per account (users without any are absent). Two statements.
+pub async fn original_capabilities(
+    db: &impl ConnectionTrait,
+    catalog: &Catalog,
+    users: &[(i64, String)],
+) -> Result<HashMap<i64, BTreeMap<i32, CapabilitySet>>, DbErr> {
+    let mut out = HashMap::new();
+    if users.is_empty() {
+        return Ok(out);
+    }
+    let ids = || users.iter().map(|(id, _)| *id);
+    let memberships = Query::select()
+        .expr_as(col("m", "user_id"), Alias::new("user_id"))
+        .expr_as(col("m", "account_id"), Alias::new("account_id"))
+        .expr_as(col("m", "base_role"), Alias::new("base_role"))
+        .expr_as(Expr::cust("NULL"), Alias::new("product"))
+        .expr_as(Expr::cust("NULL"), Alias::new("capability_id"))
+        .from_as(Alias::new("original_memberships"), Alias::new("m"))
+        .and_where(col("m", "user_id").is_in(ids()))
+        .to_owned();
+    let add_ons = Query::select()
+        .expr_as(col("ua", "user_id"), Alias::new("user_id"))
+        .expr_as(col("r", "account_id"), Alias::new("account_id"))
+        .expr_as(Expr::cust("NULL"), Alias::new("base_role"))
+        .expr_as(col("r", "product"), Alias::new("product"))
+        .expr_as(col("rc", "capability_id"), Alias::new("capability_id"))
+        .from_as(Alias::new("original_user_add_on_roles"), Alias::new("ua"))
+        .join_as(
+            JoinType::InnerJoin,
+            Alias::new("original_add_on_roles"),
+            Alias::new("r"),
+            col("r", "id").equals((Alias::new("ua"), Alias::new("add_on_role_id"))),
+        )
+        .join_as(
+            JoinType::LeftJoin,
+            Alias::new("original_add_on_role_capabilities"),
+            Alias::new("rc"),
+            col("rc", "add_on_role_id").equals((Alias::new("r"), Alias::new("id"))),
+        )
+        .and_where(col("ua", "user_id").is_in(ids()))
+        .to_owned();
+    let mut statement = memberships;
+    statement.union(UnionType::All, add_ons);
+    let sets = catalog.original();
+    let mut held: HashMap<i64, BTreeMap<i32, Held>> = HashMap::new();
+    for row in db.query_all(&statement).await? {
+        let user_id: i64 = row.try_get("", "user_id")?;
+        let account_id: i32 = row.try_get("", "account_id")?;
+        let entry = held.entry(user_id).or_default().entry(account_id).or_default();
+        if let Some(role) = row.try_get::<Option<String>>("", "base_role")? {
+            let role: BaseRole = parse::<OriginalBaseRole>(role)?.into();
+            entry.role = entry.role.max(Some(role));
+        }
+        if let Some(product) = row.try_get::<Option<String>>("", "product")? {
+            entry.add_on.extend(sets.manager(parse::<OriginalProduct>(product)?.into()));
+        }
+        if let Some(capability) = row.try_get::<Option<i32>>("", "capability_id")? {
+            entry.add_on.insert(capability);
+        }
+    }
+    // Read whether or not anyone holds a role: the same statements whatever the users.
+    let organization_of: HashMap<i64, &String> = users.iter().map(|(id, org)| (*id, org)).collect();
+    let organizations: Vec<String> =
+        users.iter().map(|(_, org)| org.clone()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+    let trees = account_trees(db, &organizations).await?;
+    for (user_id, held) in held {
+        let Some(tree) = organization_of.get(&user_id).and_then(|org| trees.get(org.as_str())) else { continue };
+        out.insert(user_id, original::account_capabilities(&held, tree, sets, catalog));
+    }
+    Ok(out)
+}
+
+/// The active accounts of each of `organizations`, with their parents.
+pub async fn account_trees(
+    db: &impl ConnectionTrait,
+    organizations: &[String],
+) -> Result<HashMap<String, AccountTree>, DbErr> {
+    let accounts = Query::select()
+        .columns([Alias::new("id"), Alias::new("parent_id"), Alias::new("organization_id")])
+        .from(Alias::new("accounts"))
+        .and_where(Expr::col(Alias::new("organization_id")).is_in(organizations.iter().cloned()))
+        .and_where(Expr::col(Alias::new("status")).eq("ACTIVE"))
+        .to_owned();
+    let mut by_org: HashMap<String, Vec<(i32, Option<i32>)>> = HashMap::new();
+    for row in db.query_all(&accounts).await? {
+        by_org
+            .entry(row.try_get("", "organization_id")?)
+            .or_default()
+            .push((row.try_get("", "id")?, row.try_get("", "parent_id")?));
+    }
+    Ok(by_org.into_iter().map(|(org, accounts)| (org, AccountTree::new(accounts))).collect())
 }
 
 fn parse<T: sea_orm::ActiveEnum<Value = String>>(text: String) -> Result<T, DbErr> {
@@ -173,6 +287,66 @@ same_variants! {
     Scope <=> Scope { Account, Organization }
     Edition <=> Edition { Standard, Pro, Enterprise }
     IngestType <=> IngestType { License, Browser }
+}
+
+impl From<entity::enums::OriginalBaseRole> for original::BaseRole {
+    fn from(value: entity::enums::OriginalBaseRole) -> Self {
+        use entity::enums::OriginalBaseRole as S;
+        match value {
+            S::Owner => BaseRole::Owner,
+            S::Admin => BaseRole::Admin,
+            S::User => BaseRole::User,
+            S::Restricted => BaseRole::Restricted,
+        }
+    }
+}
+
+impl From<original::BaseRole> for entity::enums::OriginalBaseRole {
+    fn from(value: original::BaseRole) -> Self {
+        use entity::enums::OriginalBaseRole as S;
+        match value {
+            BaseRole::Owner => S::Owner,
+            BaseRole::Admin => S::Admin,
+            BaseRole::User => S::User,
+            BaseRole::Restricted => S::Restricted,
+        }
+    }
+}
+
+impl From<entity::enums::OriginalProduct> for original::Product {
+    fn from(value: entity::enums::OriginalProduct) -> Self {
+        use entity::enums::OriginalProduct as S;
+        use original::Product as P;
+        match value {
+            S::Alerts => P::Alerts,
+            S::Apm => P::Apm,
+            S::Browser => P::Browser,
+            S::Infrastructure => P::Infrastructure,
+            S::Insights => P::Insights,
+            S::Mobile => P::Mobile,
+            S::Synthetics => P::Synthetics,
+            S::Workloads => P::Workloads,
+            S::Nerdpack => P::Nerdpack,
+        }
+    }
+}
+
+impl From<original::Product> for entity::enums::OriginalProduct {
+    fn from(value: original::Product) -> Self {
+        use entity::enums::OriginalProduct as S;
+        use original::Product as P;
+        match value {
+            P::Alerts => S::Alerts,
+            P::Apm => S::Apm,
+            P::Browser => S::Browser,
+            P::Infrastructure => S::Infrastructure,
+            P::Insights => S::Insights,
+            P::Mobile => S::Mobile,
+            P::Synthetics => S::Synthetics,
+            P::Workloads => S::Workloads,
+            P::Nerdpack => S::Nerdpack,
+        }
+    }
 }
 
 impl From<entity::enums::SyntheticsEntityKind> for access::synthetics::EntityKind {

@@ -129,6 +129,7 @@ pub async fn create(
         }
         .insert(txn)
         .await?;
+        super::original_users::ensure_manager_roles(txn, created.id).await?;
         audit::record(txn, Audit::changed(caller, "create", "account", created.id, None, Some(snapshot(&created))))
             .await?;
         Ok(created)

@@ -153,6 +153,11 @@ pub async fn bootstrap(db: &DatabaseConnection, spec: BootstrapSpec) -> AppResul
         )
         .await?;
 
+        // The bootstrap admin creates the organization: its Owner on the original user model.
+        super::original_users::make_first_owner(txn, &org.id, primary.id, admin.id).await?;
+        audit::record(txn, Audit::created(&org.id, None, "original_owner", &org.id, json!({ "userId": admin.id })))
+            .await?;
+
         let key_generated = spec.key.is_none();
         let key = spec.key.unwrap_or_else(ApiKeySecret::generate_user_key);
         let stored = api_keys::insert_bootstrap_key(txn, admin.id, primary.id, "Bootstrap key", "", &key).await?;

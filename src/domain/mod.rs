@@ -32,6 +32,7 @@ pub mod explain;
 pub mod groups;
 pub mod lookup;
 pub mod organizations;
+pub mod original_users;
 pub mod passwords;
 pub mod roles;
 pub mod scim;

@@ -434,6 +434,11 @@ pub async fn delete_user(db: &DatabaseConnection, proof: &Allowed<Provision>, id
     super::in_transaction(db, async |txn| {
         let domain = confirm_provisioner(txn, proof).await?;
         let user = user_of_domain(txn, &caller.organization_id, &domain.id, id).await?;
+        if super::original_users::is_owner(txn, user.id).await? {
+            return Err(AppError::bad_input(
+                "The Owner cannot be deleted: the Owner must first transfer the ownership to another user",
+            ));
+        }
         group_membership::Entity::delete_many().filter(group_membership::Column::UserId.eq(user.id)).exec(txn).await?;
         api_key::Entity::delete_many().filter(api_key::Column::UserId.eq(user.id)).exec(txn).await?;
         user::Entity::delete_by_id(user.id).exec(txn).await?;

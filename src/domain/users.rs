@@ -260,6 +260,11 @@ pub async fn delete(db: &DatabaseConnection, proof: &Allowed<ManageUsers>, id: &
         if user.id == caller.user_id {
             return Err(AppError::bad_input("You cannot delete your own user"));
         }
+        if super::original_users::is_owner(txn, user.id).await? {
+            return Err(AppError::bad_input(
+                "The Owner cannot be deleted: the Owner must first transfer the ownership to another user",
+            ));
+        }
         group_membership::Entity::delete_many().filter(group_membership::Column::UserId.eq(user.id)).exec(txn).await?;
         api_key::Entity::delete_many().filter(api_key::Column::UserId.eq(user.id)).exec(txn).await?;
         user::Entity::delete_by_id(user.id).exec(txn).await?;

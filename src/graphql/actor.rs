@@ -101,6 +101,15 @@ impl Account {
         super::synthetics::permissions::read(ctx, self.0.id).await
     }
 
+    /// The account's users on the original (v1) user model, its Owner and its add-on roles. For
+    /// holders of "Read v1 users" or "Manage v1 users" on the account. Not in NerdGraph.
+    async fn original_user_model(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Option<super::original_user_model::OriginalUserModel>> {
+        super::original_user_model::read(ctx, self.0.id).await
+    }
+
     /// The viewer's effective capabilities on this account, as ids of
     /// `customerAdministration.permissions`: what their groups' grants give, capped by their user
     /// type. Not in NerdGraph.

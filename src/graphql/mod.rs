@@ -14,6 +14,7 @@ pub mod guard;
 pub mod limits;
 pub mod loaders;
 pub mod organization;
+pub mod original_user_model;
 pub mod pagination;
 pub mod partial;
 pub mod pipeline;
@@ -52,6 +53,7 @@ pub struct RootMutationType(
     synthetics::secure_credentials::SyntheticsSecureCredentialMutations,
     synthetics::monitors::SyntheticsMonitorMutations,
     sessions::SessionMutations,
+    original_user_model::OriginalUserModelMutations,
 );
 
 /// The address people reach AccessGraph at (for links), per request.
