@@ -33,6 +33,45 @@ pub enum Command {
     Bootstrap(BootstrapCommandArgs),
     /// Print the GraphQL schema (SDL); `schema.graphql` is this output.
     Schema,
+    /// Ask a running server why a user has, or lacks, a capability, and print its answer: the
+    /// summary, the grants that give it and the rules that take it away (a client of the
+    /// server's `customerAdministration.accessExplanation`; exit code 0 whenever an answer is
+    /// printed, allowed or not).
+    Explain(ExplainArgs),
+}
+
+/// How client commands reach a running server.
+#[derive(Debug, Clone, Args)]
+pub struct ServerArgs {
+    /// The running server: `http://HOST:PORT` (its `/graphql` is called) or its full GraphQL
+    /// endpoint. Plain http only: this client speaks no TLS, so run it on the server's host or
+    /// network, or through a TLS-terminating tunnel.
+    #[arg(long, env = "ACCESSGRAPH_URL", default_value = "http://127.0.0.1:4000")]
+    pub url: String,
+
+    /// A user API key (`NRAK-...`): the answers show what its user may read.
+    #[arg(long, env = "ACCESSGRAPH_API_KEY", hide_env_values = true)]
+    pub api_key: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ExplainArgs {
+    #[command(flatten)]
+    pub server: ServerArgs,
+
+    /// The user: an email (looked up in every authentication domain of the organization) or a
+    /// user id.
+    #[arg(long, value_name = "EMAIL_OR_ID")]
+    pub user: String,
+
+    /// The account; without it, the question is about an organization capability.
+    #[arg(long, value_name = "ID")]
+    pub account: Option<i32>,
+
+    /// The capability: its name (e.g. "Modify dashboards", any case) or its id (e.g. 1702), as
+    /// `customerAdministration.permissions` lists them.
+    #[arg(long, value_name = "NAME_OR_ID")]
+    pub capability: String,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -355,5 +394,23 @@ mod tests {
             Cli::try_parse_from(["accessgraph", "schema"]).expect("parses").command,
             Some(Command::Schema)
         ));
+        let cli = Cli::try_parse_from([
+            "accessgraph",
+            "explain",
+            "--url",
+            "http://127.0.0.1:4001",
+            "--api-key",
+            "NRAK-X",
+            "--user",
+            "ada@example.com",
+            "--account",
+            "1",
+            "--capability",
+            "Modify dashboards",
+        ])
+        .expect("parses");
+        assert!(matches!(cli.command, Some(Command::Explain(ref e))
+            if e.server.url == "http://127.0.0.1:4001" && e.account == Some(1) && e.capability == "Modify dashboards"));
+        assert!(Cli::try_parse_from(["accessgraph", "explain", "--api-key", "K", "--user", "a@b.c"]).is_err());
     }
 }

@@ -1,5 +1,7 @@
 //! The HTTP surface: `POST /graphql` (and queries over `GET /graphql`), GraphiQL at `GET /graphiql`
-//! (and `GET /graphql` from a browser), and `GET /healthz`; SCIM 2.0 at `/scim/v2/` ([`crate::scim`]).
+//! (and `GET /graphql` from a browser), and `GET /healthz`; SCIM 2.0 at `/scim/v2/` ([`crate::scim`]),
+//! whose error answers (408 and 413 too) are SCIM's and whose failed bearer tokens count in the
+//! same per-address throttle as failed keys.
 //!
 //! Every request passes the same stack: a panic becomes a JSON 500, a request taking longer than
 //! the timeout is answered 408, a body over the limit is answered 413 before it is buffered, and
@@ -107,7 +109,9 @@ pub fn router_with(state: AppState, limits: HttpLimits, metrics_endpoint: Metric
         metrics: Arc::new(metrics),
     };
     let cors = cors_layer(&http.app.site.cors_allowed_origins);
-    let scim = crate::scim::router(http.app.clone());
+    // SCIM's bearer tokens pass the same per-address throttle of failed attempts as API keys.
+    let scim =
+        crate::scim::router(http.app.clone()).layer(middleware::from_fn_with_state(http.clone(), scim_failed_auth));
     let mut router = Router::new()
         .nest_service("/scim/v2", scim)
         .route("/graphql", get(graphql_get).post(graphql_post))
@@ -136,9 +140,11 @@ pub fn router_with(state: AppState, limits: HttpLimits, metrics_endpoint: Metric
                 .layer(DefaultBodyLimit::max(max_body_bytes))
                 .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, request_timeout)),
         )
-        .layer(middleware::map_response(
-            move |response: Response| async move { json_error_body(response, max_body_bytes) },
-        ))
+        .layer(middleware::from_fn(move |request: Request, next: middleware::Next| async move {
+            let scim = is_scim_path(request.uri().path());
+            let response = next.run(request).await;
+            if scim { scim_error_body(response, max_body_bytes) } else { json_error_body(response, max_body_bytes) }
+        }))
         .layer(TraceLayer::new_for_http())
 }
 
@@ -480,9 +486,14 @@ impl IntoResponse for Refused {
 
 fn too_many_failed_attempts(wait: Duration, message: &str) -> Response {
     let mut response = error_response(StatusCode::TOO_MANY_REQUESTS, ErrorClass::TooManyRequests, message);
-    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+    response.headers_mut().insert(header::RETRY_AFTER, retry_after(wait));
     response
+}
+
+/// `Retry-After` for `wait`: whole seconds, rounded up, at least 1.
+fn retry_after(wait: Duration) -> HeaderValue {
+    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    HeaderValue::from(seconds.max(1))
 }
 
 /// HTTP 401 with NerdGraph's exact body.
@@ -500,6 +511,93 @@ fn server_error() -> Response {
     error_response(StatusCode::INTERNAL_SERVER_ERROR, ErrorClass::InternalServerError, INTERNAL_ERROR_MESSAGE)
 }
 
+/// Counts a SCIM request refused for its bearer token (401) as a failed attempt of its client
+/// address, in the throttle API keys go through: past the limit, the answer is 429 in SCIM's error
+/// shape with `Retry-After`. A request without a token gets 429 while its address is blocked; a
+/// valid token is served whatever its address did (as a valid key is).
+async fn scim_failed_auth(State(http): State<HttpState>, request: Request, next: middleware::Next) -> Response {
+    let ip = client_ip(&request, http.limits.trust_forwarded_for);
+    let presented = crate::scim::bearer_token(request.headers()).is_some();
+    let response = next.run(request).await;
+    if response.status() != StatusCode::UNAUTHORIZED {
+        return response;
+    }
+    let blocked = if presented {
+        let blocked = http.auth_throttle.record_failure(ip);
+        if blocked.is_some() {
+            tracing::warn!(client = %ip, "failed SCIM token attempts over the limit: address blocked");
+        }
+        blocked
+    } else {
+        http.auth_throttle.blocked_for(ip)
+    };
+    match blocked {
+        Some(wait) => {
+            http.metrics.rate_limited(RateLimit::FailedAuth);
+            let mut response =
+                crate::scim::scim_error(StatusCode::TOO_MANY_REQUESTS, None, TOO_MANY_FAILED_ATTEMPTS_MESSAGE);
+            response.headers_mut().insert(header::RETRY_AFTER, retry_after(wait));
+            response
+        }
+        None => response,
+    }
+}
+
+/// Whether `path` is one of SCIM's (`/scim/v2` and below).
+fn is_scim_path(path: &str) -> bool {
+    path.strip_prefix("/scim/v2").is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+/// Gives every error answer on a SCIM path that is not SCIM's yet (the layers' 408 and 413, a
+/// panic's 500) SCIM's error shape and content type, keeping its status and headers.
+fn scim_error_body(response: Response, max_body_bytes: usize) -> Response {
+    let status = response.status();
+    let is_scim = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case(crate::scim::CONTENT_TYPE));
+    if !(status.is_client_error() || status.is_server_error()) || is_scim {
+        return response;
+    }
+    let message = match status {
+        StatusCode::UNAUTHORIZED => "A valid SCIM bearer token is required".to_owned(),
+        status => error_message(status, max_body_bytes).1,
+    };
+    let (parts, _) = response.into_parts();
+    let mut answer = crate::scim::scim_error(status, None, &message);
+    copy_headers(&parts.headers, &mut answer);
+    answer
+}
+
+/// Keeps the headers of an answer whose body is replaced (such as `Allow` and `Retry-After`), but
+/// its content type and length.
+fn copy_headers(from: &HeaderMap, to: &mut Response) {
+    for (name, value) in from {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            to.headers_mut().append(name.clone(), value.clone());
+        }
+    }
+}
+
+/// The errorClass and message of an error answer the HTTP layer gives without a body of its own.
+fn error_message(status: StatusCode, max_body_bytes: usize) -> (ErrorClass, String) {
+    let (class, message) = match status {
+        StatusCode::NOT_FOUND => (ErrorClass::NotFound, "Not found: GraphQL is served at /graphql."),
+        StatusCode::METHOD_NOT_ALLOWED => (ErrorClass::BadUserInput, "Method not allowed."),
+        StatusCode::REQUEST_TIMEOUT => (ErrorClass::Timeout, "The request took too long and was cancelled."),
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            return (ErrorClass::BadUserInput, Refused::payload_too_large(max_body_bytes).message);
+        }
+        StatusCode::FORBIDDEN => (ErrorClass::Forbidden, "Forbidden."),
+        StatusCode::TOO_MANY_REQUESTS => (ErrorClass::TooManyRequests, "Too many requests."),
+        status if status.is_server_error() => (ErrorClass::InternalServerError, INTERNAL_ERROR_MESSAGE),
+        status => (ErrorClass::BadUserInput, status.canonical_reason().unwrap_or("Bad request.")),
+    };
+    (class, message.to_owned())
+}
+
 /// Gives every error answer that is not JSON yet (the layers' 408 and 413, axum's 405 and
 /// rejections) a JSON body in NerdGraph's shape, keeping its status and headers (such as `Allow`).
 fn json_error_body(response: Response, max_body_bytes: usize) -> Response {
@@ -513,28 +611,13 @@ fn json_error_body(response: Response, max_body_bytes: usize) -> Response {
     if !(status.is_client_error() || status.is_server_error()) || is_json {
         return response;
     }
-    let too_large;
-    let (class, message) = match status {
-        StatusCode::NOT_FOUND => (ErrorClass::NotFound, "Not found: GraphQL is served at /graphql."),
-        StatusCode::METHOD_NOT_ALLOWED => (ErrorClass::BadUserInput, "Method not allowed."),
-        StatusCode::REQUEST_TIMEOUT => (ErrorClass::Timeout, "The request took too long and was cancelled."),
-        StatusCode::PAYLOAD_TOO_LARGE => {
-            too_large = Refused::payload_too_large(max_body_bytes).message;
-            (ErrorClass::BadUserInput, too_large.as_str())
-        }
-        StatusCode::UNAUTHORIZED => return bad_api_key(),
-        StatusCode::FORBIDDEN => (ErrorClass::Forbidden, "Forbidden."),
-        StatusCode::TOO_MANY_REQUESTS => (ErrorClass::TooManyRequests, "Too many requests."),
-        status if status.is_server_error() => (ErrorClass::InternalServerError, INTERNAL_ERROR_MESSAGE),
-        status => (ErrorClass::BadUserInput, status.canonical_reason().unwrap_or("Bad request.")),
-    };
-    let (parts, _) = response.into_parts();
-    let mut answer = error_response(status, class, message);
-    for (name, value) in &parts.headers {
-        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
-            answer.headers_mut().append(name.clone(), value.clone());
-        }
+    if status == StatusCode::UNAUTHORIZED {
+        return bad_api_key();
     }
+    let (class, message) = error_message(status, max_body_bytes);
+    let (parts, _) = response.into_parts();
+    let mut answer = error_response(status, class, &message);
+    copy_headers(&parts.headers, &mut answer);
     answer
 }
 

@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use accessgraph::auth::keys::ApiKeySecret;
+use accessgraph::client::{Client, explain};
 use accessgraph::config::{BootstrapArgs, Cli, Command, DatabaseArgs, LogFormat, ServeArgs};
 use accessgraph::domain::bootstrap::{self, BootstrapOutcome, BootstrapSpec};
 use accessgraph::{AppState, db, graphql, http, serve, telemetry};
@@ -12,6 +13,8 @@ use sea_orm::DatabaseConnection;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // A client command's error is its output: on stderr once, not logged again.
+    let client_command = matches!(cli.command, Some(Command::Explain(_)));
     let log_format = match &cli.command {
         Some(Command::Serve(args)) => args.log_format,
         None => cli.serve.log_format,
@@ -29,7 +32,9 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            tracing::error!("{err:#}");
+            if !client_command {
+                tracing::error!("{err:#}");
+            }
             eprintln!("error: {err:#}");
             ExitCode::FAILURE
         }
@@ -59,6 +64,12 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Some(Command::Schema) => {
             print!("{}", graphql::sdl());
+            Ok(())
+        }
+        Some(Command::Explain(args)) => {
+            let client = Client::new(&args.server.url, &args.server.api_key)?;
+            let question = explain::Question { user: args.user, account: args.account, capability: args.capability };
+            print!("{}", explain::explain(&client, &question).await?);
             Ok(())
         }
     }

@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, Request, StatusCode};
 use entity::enums::UserType;
 use entity::{audit_event, scim_token};
 use http_body_util::BodyExt;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -601,4 +601,219 @@ backend_test!(concurrent_patches_of_one_user_lose_no_change, |app| {
             read.body
         );
     }
+});
+
+// ---------------------------------------------------------------------------------------------
+// The HTTP layer's answers on SCIM paths, and who the audit trail says made SCIM's changes.
+
+const SCIM_ERROR: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
+
+/// Sends `request` through `router` from client address `ip`.
+async fn send_from(router: &axum::Router, ip: [u8; 4], mut request: Request<Body>) -> Reply {
+    request.extensions_mut().insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((ip, 40_000))));
+    let response = router.clone().oneshot(request).await.expect("router answers");
+    let (status, headers) = (response.status(), response.headers().clone());
+    let bytes = response.into_body().collect().await.expect("body").to_bytes();
+    let body = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| panic!("{status}: the body is not JSON: {}", String::from_utf8_lossy(&bytes)));
+    Reply { status, headers, body }
+}
+
+fn scim_request(method: &str, path: &str, token: Option<&str>) -> axum::http::request::Builder {
+    let request = Request::builder()
+        .method(method)
+        .uri(format!("/scim/v2{path}"))
+        .header("Host", "scim.test")
+        .header("Content-Type", "application/scim+json");
+    match token {
+        Some(token) => request.header("Authorization", format!("Bearer {token}")),
+        None => request,
+    }
+}
+
+/// Asserts a SCIM Error answer: status, content type and the whole body.
+fn assert_scim_error(reply: &Reply, status: StatusCode, detail: &str) {
+    assert_eq!(reply.status, status, "{}", reply.body);
+    assert_eq!(
+        reply.headers.get("content-type").and_then(|v| v.to_str().ok()),
+        Some("application/scim+json"),
+        "{}",
+        reply.body
+    );
+    assert_eq!(reply.body, json!({ "schemas": [SCIM_ERROR], "status": status.as_u16().to_string(), "detail": detail }));
+}
+
+backend_test!(failed_tokens_go_through_the_failed_key_throttle_and_get_429_in_scims_shape, |app| {
+    let (_, token) = scim_domain(&app, "Okta").await;
+    let limits = accessgraph::http::HttpLimits {
+        failed_auth_burst: 2,
+        failed_auth_refill: std::time::Duration::from_secs(3600),
+        ..accessgraph::http::HttpLimits::default()
+    };
+    let router = app.router_with(limits).await;
+    let (attacker, colleague) = ([203, 0, 113, 7], [198, 51, 100, 1]);
+    let wrong = || scim_request("GET", "/Users", Some("NRSC-wrongwrongwrongwrongwrongwrongwrong")).body(Body::empty());
+    let wrong_key = || {
+        Request::post("/graphql")
+            .header("Content-Type", "application/json")
+            .header("Api-Key", "NRAK-WRONGWRONGWRONGWRONGWRONG12")
+            .body(Body::from(json!({ "query": "{ actor { user { id } } }" }).to_string()))
+    };
+
+    // One failed key and one failed token spend the burst of 2 together.
+    let reply = send_from(&router, attacker, wrong_key().expect("request")).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.body);
+    let reply = send_from(&router, attacker, wrong().expect("request")).await;
+    assert_scim_error(&reply, StatusCode::UNAUTHORIZED, "A valid SCIM bearer token is required");
+
+    // Then: 429 in SCIM's shape with Retry-After, for a wrong token and for none.
+    let throttled = "Too many failed authentication attempts from this address; try again later";
+    let reply = send_from(&router, attacker, wrong().expect("request")).await;
+    assert_scim_error(&reply, StatusCode::TOO_MANY_REQUESTS, throttled);
+    let retry: u64 = reply.headers["retry-after"].to_str().expect("text").parse().expect("seconds");
+    assert!(retry > 3000, "{retry}");
+    let reply = send_from(&router, attacker, scim_request("GET", "/Users", None).body(Body::empty()).expect("r")).await;
+    assert_scim_error(&reply, StatusCode::TOO_MANY_REQUESTS, throttled);
+    // GraphQL from the same address is throttled too, in NerdGraph's shape.
+    let reply = send_from(&router, attacker, wrong_key().expect("request")).await;
+    assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS, "{}", reply.body);
+    assert_eq!(first_error(&reply.body).1, "TOO_MANY_REQUESTS");
+
+    // A valid token from that address is still served; other addresses are not affected.
+    let reply =
+        send_from(&router, attacker, scim_request("GET", "/Users", Some(&token)).body(Body::empty()).expect("r")).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let reply = send_from(&router, colleague, wrong().expect("request")).await;
+    assert_scim_error(&reply, StatusCode::UNAUTHORIZED, "A valid SCIM bearer token is required");
+});
+
+backend_test!(oversized_and_timed_out_scim_requests_get_scim_error_bodies, |app| {
+    let (_, token) = scim_domain(&app, "Okta").await;
+    let limits = accessgraph::http::HttpLimits {
+        max_body_bytes: 1024,
+        request_timeout: std::time::Duration::from_millis(300),
+        ..accessgraph::http::HttpLimits::default()
+    };
+    let router = app.router_with(limits).await;
+    let ip = [192, 0, 2, 1];
+    let mut big = user("big@acme.com");
+    big["displayName"] = json!("x".repeat(2000));
+    let big = big.to_string();
+    let too_large = "The request body is larger than 1024 bytes.";
+
+    // A declared length over the limit: refused before anything is read, token or not.
+    for token in [Some(token.as_str()), None] {
+        let request = scim_request("POST", "/Users", token)
+            .header("Content-Length", big.len())
+            .body(Body::from(big.clone()))
+            .expect("request");
+        assert_scim_error(&send_from(&router, ip, request).await, StatusCode::PAYLOAD_TOO_LARGE, too_large);
+    }
+    // A chunked body, cut off when it passes the limit.
+    let chunks = futures_util::stream::iter(
+        big.as_bytes()
+            .chunks(500)
+            .map(|c| Ok::<_, std::io::Error>(axum::body::Bytes::copy_from_slice(c)))
+            .collect::<Vec<_>>(),
+    );
+    let request = scim_request("POST", "/Users", Some(&token)).body(Body::from_stream(chunks)).expect("request");
+    assert_scim_error(&send_from(&router, ip, request).await, StatusCode::PAYLOAD_TOO_LARGE, too_large);
+
+    // A body that never ends: 408.
+    let never = futures_util::stream::pending::<Result<axum::body::Bytes, std::io::Error>>();
+    let request = scim_request("POST", "/Users", Some(&token)).body(Body::from_stream(never)).expect("request");
+    assert_scim_error(
+        &send_from(&router, ip, request).await,
+        StatusCode::REQUEST_TIMEOUT,
+        "The request took too long and was cancelled.",
+    );
+
+    // GraphQL keeps NerdGraph's shape for the same refusal.
+    let request = Request::post("/graphql")
+        .header("Content-Type", "application/json")
+        .header("Content-Length", big.len())
+        .body(Body::from(big.clone()))
+        .expect("request");
+    let reply = send_from(&router, ip, request).await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(first_error(&reply.body), (too_large.to_owned(), "BAD_USER_INPUT".to_owned()));
+});
+
+const AUDIT_ACTORS: &str = r#"query($f: CustomerAdministrationAuditEventFilterInput!) {
+  customerAdministration { auditEvents(filter: $f) { items {
+    action targetId actorUserId
+    actor { type userId scimTokenId authenticationDomainId authenticationDomainName description }
+  } } } }"#;
+
+backend_test!(audit_events_name_the_scim_provisioner_of_the_domain_as_actor, |app| {
+    let (domain, first) = scim_domain(&app, "Okta").await;
+    let first_token_id = scim_token::Entity::find().one(&app.db).await.expect("query").expect("token").id;
+    let before_rotation = create_user(&app, &first, user("early@acme.com")).await;
+    // Rotated: the first token's row is gone, and its changes still name the domain.
+    let second = generate(&app, &domain).await;
+    let second_token_id = scim_token::Entity::find().one(&app.db).await.expect("query").expect("token").id;
+    let after_rotation = create_user(&app, &second, user("late@acme.com")).await;
+
+    let body = app.ok(AUDIT_ACTORS, json!({ "f": { "organizationId": { "eq": app.organization_id } } })).await;
+    let items = body["data"]["customerAdministration"]["auditEvents"]["items"].as_array().expect("items").clone();
+    let event = |action: &str, target: &str| {
+        items
+            .iter()
+            .find(|e| e["action"] == action && e["targetId"] == target)
+            .unwrap_or_else(|| panic!("no {action} of {target}: {items:#?}"))
+            .clone()
+    };
+    let provisioner = |token: i64| {
+        json!({
+            "type": "SCIM_PROVISIONER", "userId": null, "scimTokenId": token.to_string(),
+            "authenticationDomainId": domain, "authenticationDomainName": "Okta",
+            "description": "the SCIM provisioner of authentication domain \"Okta\""
+        })
+    };
+    let early = event("user.create", &before_rotation);
+    assert_eq!((early["actorUserId"].clone(), early["actor"].clone()), (Value::Null, provisioner(first_token_id)));
+    assert_eq!(event("user.create", &after_rotation)["actor"], provisioner(second_token_id));
+    // The admin who generated the token is a user; the bootstrap is the system.
+    assert_eq!(
+        event("authentication_domain.generate_scim_token", &domain)["actor"],
+        json!({
+            "type": "USER", "userId": app.admin_user_id, "scimTokenId": null, "authenticationDomainId": null,
+            "authenticationDomainName": null, "description": format!("user {}", app.admin_user_id)
+        })
+    );
+    let bootstrap = items.iter().find(|e| e["action"] == "organization.create").expect("the bootstrap's event");
+    assert_eq!(bootstrap["actor"]["type"], "SYSTEM", "{bootstrap}");
+    assert_eq!(bootstrap["actor"]["description"], "the system");
+
+    // A reader of groups who may not read authentication domains gets the domain's id, not its name.
+    let group = create_group(&app, &second, "Provisioned", &[]).await;
+    let role = app.create_custom_role(&app.organization_id, "Group reader", entity::enums::Scope::Organization).await;
+    app.grant_capability(role, 2905).await; // Read groups
+    let readers = app.create_group("Group readers").await;
+    let reader = app.create_user("reader@example.com", UserType::Full).await;
+    app.add_member(&readers, reader).await;
+    entity::access_grant::ActiveModel {
+        group_id: sea_orm::Set(readers),
+        role_id: sea_orm::Set(role),
+        account_id: sea_orm::Set(None),
+        organization_id: sea_orm::Set(Some(app.organization_id.clone())),
+        created_at: sea_orm::Set(chrono::Utc::now()),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .expect("insert grant");
+    app.access_changed().await;
+    let key = app.create_key(reader).await;
+    let filter = json!({ "f": { "organizationId": { "eq": app.organization_id }, "targetId": { "eq": group } } });
+    let body = app.run_as(&key, AUDIT_ACTORS, filter).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    assert_eq!(
+        body["data"]["customerAdministration"]["auditEvents"]["items"][0]["actor"],
+        json!({
+            "type": "SCIM_PROVISIONER", "userId": null, "scimTokenId": second_token_id.to_string(),
+            "authenticationDomainId": domain, "authenticationDomainName": null,
+            "description": format!("the SCIM provisioner of authentication domain {domain}")
+        })
+    );
 });

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use entity::enums::IngestType;
-use entity::{audit_event, synthetics_permission_group};
+use entity::{audit_event, authentication_domain, scim_token, synthetics_permission_group};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
 use serde_json::Value;
 
@@ -190,6 +190,71 @@ pub async fn permission_group_accounts(
         }
     }
     Ok(found)
+}
+
+/// The SCIM provisioner a change was made by: the authentication domain whose SCIM token it was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScimProvisioner {
+    pub authentication_domain_id: String,
+    /// `None` when the domain has been deleted since.
+    pub authentication_domain_name: Option<String>,
+}
+
+/// The action under which a SCIM token's generation is audited, with `{"scimTokenId": id}` after.
+const SCIM_TOKEN_GENERATED: &str = "authentication_domain.generate_scim_token";
+
+/// The provisioner of each SCIM token of `tokens` (the `actor_scim_token_id` of audit events of
+/// `organization_id`): the domain of the token while it is current, else the domain whose audited
+/// token generation made it (a rotated token's row is gone, its generation event is not). At most
+/// three statements, whatever the number of tokens; none without tokens.
+pub async fn scim_provisioners(
+    db: &impl ConnectionTrait,
+    organization_id: &str,
+    tokens: impl IntoIterator<Item = i64>,
+) -> Result<HashMap<i64, ScimProvisioner>, DbErr> {
+    let mut ids: Vec<i64> = tokens.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut domains: HashMap<i64, String> = scim_token::Entity::find()
+        .filter(scim_token::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.authentication_domain_id))
+        .collect();
+    if ids.iter().any(|id| !domains.contains_key(id)) {
+        let generated = audit_event::Entity::find()
+            .filter(audit_event::Column::OrganizationId.eq(organization_id))
+            .filter(audit_event::Column::Action.eq(SCIM_TOKEN_GENERATED))
+            .all(db)
+            .await?;
+        for event in generated {
+            let token = event.after.as_ref().and_then(|a| a.get("scimTokenId")).and_then(Value::as_i64);
+            if let Some(token) = token.filter(|t| ids.binary_search(t).is_ok()) {
+                domains.entry(token).or_insert(event.target_id);
+            }
+        }
+    }
+    let mut domain_ids: Vec<&str> = domains.values().map(String::as_str).collect();
+    domain_ids.sort_unstable();
+    domain_ids.dedup();
+    let names: HashMap<String, String> = authentication_domain::Entity::find()
+        .filter(authentication_domain::Column::Id.is_in(domain_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| (d.id, d.name))
+        .collect();
+    Ok(domains
+        .into_iter()
+        .map(|(token, domain)| {
+            let name = names.get(&domain).cloned();
+            (token, ScimProvisioner { authentication_domain_id: domain, authentication_domain_name: name })
+        })
+        .collect())
 }
 
 #[cfg(test)]

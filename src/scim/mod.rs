@@ -69,7 +69,7 @@ fn scim_json(status: StatusCode, body: Value) -> Response {
 }
 
 /// A SCIM Error message.
-fn scim_error(status: StatusCode, scim_type: Option<&str>, detail: &str) -> Response {
+pub fn scim_error(status: StatusCode, scim_type: Option<&str>, detail: &str) -> Response {
     let mut body = json!({ "schemas": [ERROR], "status": status.as_u16().to_string(), "detail": detail });
     if let Some(scim_type) = scim_type {
         body["scimType"] = json!(scim_type);
@@ -114,6 +114,17 @@ fn base_url(headers: &HeaderMap) -> String {
     format!("{scheme}://{host}/scim/v2")
 }
 
+/// The bearer token a request presents (`Authorization: Bearer <token>`), if any.
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim())
+        .filter(|token| !token.is_empty())
+}
+
 /// The request's bearer token decided into a provisioner's proof for its domain, or the answer.
 async fn provisioner(state: &AppState, headers: &HeaderMap) -> Result<Allowed<Provision>, Response> {
     let unauthorized = || {
@@ -123,14 +134,7 @@ async fn provisioner(state: &AppState, headers: &HeaderMap) -> Result<Allowed<Pr
             .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"AccessGraph SCIM\""));
         response
     };
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim())
-        .filter(|token| !token.is_empty())
-        .ok_or_else(unauthorized)?;
+    let token = bearer_token(headers).ok_or_else(unauthorized)?;
     let holder = match provisioning::token_holder(&state.db, token).await {
         Ok(Some(holder)) => holder,
         Ok(None) => return Err(unauthorized()),

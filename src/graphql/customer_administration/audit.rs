@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::audit_event;
 
@@ -71,7 +71,85 @@ pub struct CustomerAdministrationAuditEventCollection {
 
 /// One change: who did what to which object, when, with the object before and after (as much of
 /// them as the reader may see).
-pub struct CustomerAdministrationAuditEvent(pub audit_event::Model, pub Visibility);
+pub struct CustomerAdministrationAuditEvent(
+    pub audit_event::Model,
+    pub Visibility,
+    pub CustomerAdministrationAuditEventActor,
+);
+
+/// Who made a change.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum CustomerAdministrationAuditEventActorType {
+    /// A user, through an API key or a sign-in session.
+    User,
+    /// An identity provider, through the SCIM token of an authentication domain.
+    ScimProvisioner,
+    /// AccessGraph itself (bootstrap, migrations).
+    System,
+}
+
+/// Who made a change: a user, the SCIM provisioner of an authentication domain, or the system.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct CustomerAdministrationAuditEventActor {
+    /// `USER`, `SCIM_PROVISIONER` or `SYSTEM`.
+    #[graphql(name = "type")]
+    pub actor_type: CustomerAdministrationAuditEventActorType,
+    /// `USER`: the acting user's id (kept after the user is deleted).
+    pub user_id: Option<i32>,
+    /// `SCIM_PROVISIONER`: the SCIM token the change was made with (tokens are rotated, so an old
+    /// one may no longer exist).
+    pub scim_token_id: Option<ID>,
+    /// `SCIM_PROVISIONER`: the authentication domain whose provisioner made the change.
+    pub authentication_domain_id: Option<ID>,
+    /// `SCIM_PROVISIONER`: that domain's name, when the reader may read authentication domains
+    /// and the domain still exists.
+    pub authentication_domain_name: Option<String>,
+    /// One plain phrase, e.g. `user 7`, `the SCIM provisioner of authentication domain "Okta"`,
+    /// `the system`.
+    pub description: String,
+}
+
+impl CustomerAdministrationAuditEventActor {
+    /// The actor of `event`; `provisioners` holds the provisioner of each SCIM token of the page,
+    /// and `domain_names` whether the reader may see the domains' names.
+    fn of(event: &audit_event::Model, provisioners: &HashMap<i64, audit::ScimProvisioner>, domain_names: bool) -> Self {
+        let nobody = CustomerAdministrationAuditEventActor {
+            actor_type: CustomerAdministrationAuditEventActorType::System,
+            user_id: None,
+            scim_token_id: None,
+            authentication_domain_id: None,
+            authentication_domain_name: None,
+            description: "the system".to_owned(),
+        };
+        if let Some(token) = event.actor_scim_token_id {
+            let provisioner = provisioners.get(&token);
+            let domain_id = provisioner.map(|p| p.authentication_domain_id.clone());
+            let name = provisioner.and_then(|p| p.authentication_domain_name.clone()).filter(|_| domain_names);
+            let description = match (&name, &domain_id) {
+                (Some(name), _) => format!("the SCIM provisioner of authentication domain {name:?}"),
+                (None, Some(id)) => format!("the SCIM provisioner of authentication domain {id}"),
+                (None, None) => format!("the SCIM provisioner of SCIM token {token}"),
+            };
+            return CustomerAdministrationAuditEventActor {
+                actor_type: CustomerAdministrationAuditEventActorType::ScimProvisioner,
+                scim_token_id: Some(ID(token.to_string())),
+                authentication_domain_id: domain_id.map(ID),
+                authentication_domain_name: name,
+                description,
+                ..nobody
+            };
+        }
+        match event.actor_user_id {
+            Some(user) => CustomerAdministrationAuditEventActor {
+                actor_type: CustomerAdministrationAuditEventActorType::User,
+                user_id: i32::try_from(user).ok(),
+                description: format!("user {user}"),
+                ..nobody
+            },
+            None => nobody,
+        }
+    }
+}
 
 #[Object]
 impl CustomerAdministrationAuditEvent {
@@ -84,13 +162,19 @@ impl CustomerAdministrationAuditEvent {
         &self.0.action
     }
 
-    /// The acting user; null for the system (bootstrap, migrations) or a deleted user.
+    /// The acting user; null for a change made by the system (bootstrap, migrations) or by a
+    /// SCIM provisioner: `actor` says which.
     async fn actor_user_id(&self) -> Result<Option<i32>> {
         self.0
             .actor_user_id
             .map(i32::try_from)
             .transpose()
             .map_err(|_| ErrorClass::InternalServerError.error("The user id does not fit NerdGraph's Int"))
+    }
+
+    /// Who made the change: a user, the SCIM provisioner of an authentication domain, or the system.
+    async fn actor(&self) -> &CustomerAdministrationAuditEventActor {
+        &self.2
     }
 
     async fn target_type(&self) -> &str {
@@ -171,20 +255,25 @@ pub(super) async fn audit_events(
         let full = batch.len() as u64 == SCAN_BATCH;
         after = batch.last().map(|e| e.id);
         let shown = reader.decide(&batch).await?;
-        items.extend(
-            batch
-                .into_iter()
-                .zip(shown)
-                .filter(|(_, v)| *v != Visibility::Hidden)
-                .map(|(e, v)| CustomerAdministrationAuditEvent(e, v)),
-        );
+        items.extend(batch.into_iter().zip(shown).filter(|(_, v)| *v != Visibility::Hidden));
         if items.len() as u64 > PAGE_SIZE || !full {
             break;
         }
     }
     let has_more = items.len() as u64 > PAGE_SIZE;
     items.truncate(usize::try_from(PAGE_SIZE).unwrap_or(usize::MAX));
-    let next_cursor = has_more.then(|| items.last().map(|e| pagination::encode(&e.0.id.to_string()))).flatten();
+    let next_cursor = has_more.then(|| items.last().map(|(e, _)| pagination::encode(&e.id.to_string()))).flatten();
+    // Who made each change: the SCIM provisioners of the page in one load.
+    let tokens = items.iter().filter_map(|(e, _)| e.actor_scim_token_id);
+    let provisioners = audit::scim_provisioners(db, &organization_id, tokens).await.map_err(db_error)?;
+    let domain_names = rules::kind_scope(TargetKind::AuthenticationDomain, &reader.access) == KindScope::All;
+    let items = items
+        .into_iter()
+        .map(|(e, v)| {
+            let actor = CustomerAdministrationAuditEventActor::of(&e, &provisioners, domain_names);
+            CustomerAdministrationAuditEvent(e, v, actor)
+        })
+        .collect();
     Ok(CustomerAdministrationAuditEventCollection { next_cursor, total_count: count(total), items })
 }
 
