@@ -38,6 +38,52 @@ pub enum Command {
     /// server's `customerAdministration.accessExplanation`; exit code 0 whenever an answer is
     /// printed, allowed or not).
     Explain(ExplainArgs),
+    /// The original user model's users of an account, through a running server: the backup CSV,
+    /// and bulk CSV user actions.
+    #[command(subcommand)]
+    Users(UsersCommand),
+}
+
+/// `accessgraph users ...`
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Print the account's backup CSV (`originalUserModel.usersCsv`) to stdout.
+    Backup(UsersBackupArgs),
+    /// Apply a CSV file of one action to the account's users (`originalUserModelBulkUserAction`):
+    /// all rows or none. Prints the per-row report; exits non-zero when the file is refused.
+    Bulk(UsersBulkArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct UsersBackupArgs {
+    #[command(flatten)]
+    pub server: ServerArgs,
+
+    /// The account.
+    #[arg(long, value_name = "ID")]
+    pub account: i32,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct UsersBulkArgs {
+    #[command(flatten)]
+    pub server: ServerArgs,
+
+    /// The account.
+    #[arg(long, value_name = "ID")]
+    pub account: i32,
+
+    /// What the file does to its users.
+    #[arg(long, value_enum)]
+    pub action: crate::client::users::Action,
+
+    /// Only report what the file would do; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// The CSV file (`-` for stdin).
+    #[arg(value_name = "FILE")]
+    pub file: std::path::PathBuf,
 }
 
 /// How client commands reach a running server.
