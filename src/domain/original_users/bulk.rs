@@ -792,11 +792,9 @@ async fn create_users(
     };
     let now = super::super::now();
     let mut models = Vec::with_capacity(creating.len());
-    let mut emails = Vec::with_capacity(creating.len());
     for i in creating {
         let entry = &entries[*i];
         let (Ok(row), Some(Plan::Create { user_type, .. })) = (&entry.row, &entry.plan) else { continue };
-        emails.push(row.email.to_lowercase());
         models.push(user::ActiveModel {
             authentication_domain_id: Set(domain.id.clone()),
             email_lower: Set(row.email.to_lowercase()),
@@ -813,10 +811,15 @@ async fn create_users(
             ..Default::default()
         });
     }
+    // The created rows come back from the insert itself (RETURNING): reading them again by email
+    // would compare every new row with every email of the batch (PostgreSQL plans the statement
+    // with the statistics of the table before the insert).
+    let mut created: HashMap<String, user::Model> = HashMap::with_capacity(models.len());
     for batch in models.chunks(ROWS_PER_STATEMENT) {
-        user::Entity::insert_many(batch.to_vec()).exec_without_returning(txn).await?;
+        for user in user::Entity::insert_many(batch.to_vec()).exec_with_returning(txn).await? {
+            created.insert(user.email_lower.clone(), user);
+        }
     }
-    let created = users_by_email(txn, organization_id, &emails).await?;
     for i in creating {
         let entry = &mut entries[*i];
         if let Ok(row) = &entry.row {
@@ -852,10 +855,13 @@ async fn write_changes(
                     base_role: Set((*role).into()),
                     ..Default::default()
                 });
-                add_on_users.push(target);
                 add_on_rows.extend(add_ons.iter().map(|id| (target, *id)));
-                if let Some(Plan::AddExisting { raise_to: Some(t), .. }) = &entry.plan {
-                    raises.push((target, *t));
+                if let Some(Plan::AddExisting { raise_to, .. }) = &entry.plan {
+                    // A new user holds no add-on role yet; an existing one may (without a base role).
+                    add_on_users.push(target);
+                    if let Some(t) = raise_to {
+                        raises.push((target, *t));
+                    }
                 }
             }
             Some(Plan::Update { role, add_ons, .. }) => {
