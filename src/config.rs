@@ -459,4 +459,35 @@ mod tests {
             if e.server.url == "http://127.0.0.1:4001" && e.account == Some(1) && e.capability == "Modify dashboards"));
         assert!(Cli::try_parse_from(["accessgraph", "explain", "--api-key", "K", "--user", "a@b.c"]).is_err());
     }
+
+    #[test]
+    fn users_commands_take_an_account_an_action_and_a_file() {
+        let cli = Cli::try_parse_from([
+            "accessgraph",
+            "users",
+            "bulk",
+            "--api-key",
+            "K",
+            "--account",
+            "7",
+            "--action",
+            "delete",
+            "--dry-run",
+            "f.csv",
+        ])
+        .expect("parses");
+        assert!(matches!(cli.command, Some(Command::Users(UsersCommand::Bulk(ref b)))
+            if b.account == 7 && b.action == crate::client::users::Action::Delete && b.dry_run
+                && b.file == std::path::Path::new("f.csv")));
+        let cli = Cli::try_parse_from(["accessgraph", "users", "backup", "--api-key", "K", "--account", "7"])
+            .expect("parses");
+        assert!(matches!(cli.command, Some(Command::Users(UsersCommand::Backup(ref b))) if b.account == 7));
+        for bad in [
+            &["accessgraph", "users", "bulk", "--api-key", "K", "--account", "7", "--action", "merge", "f.csv"][..],
+            &["accessgraph", "users", "bulk", "--api-key", "K", "--account", "7", "f.csv"],
+            &["accessgraph", "users", "backup", "--api-key", "K"],
+        ] {
+            assert!(Cli::try_parse_from(bad).is_err(), "{bad:?}");
+        }
+    }
 }
