@@ -73,6 +73,7 @@ struct HttpState {
     sign_in_by_user: Arc<FailedAuthThrottle<String>>,
     sign_in_by_address: Arc<FailedAuthThrottle<IpAddr>>,
     metrics: Arc<Metrics>,
+    parsed_documents: Arc<document::ParsedDocuments>,
 }
 
 /// The application's router, enforcing `limits`, with `GET /metrics`. Its counters (requests in
@@ -107,6 +108,7 @@ pub fn router_with(state: AppState, limits: HttpLimits, metrics_endpoint: Metric
         )),
         limits: Arc::new(limits),
         metrics: Arc::new(metrics),
+        parsed_documents: Arc::new(document::ParsedDocuments::new()),
     };
     let cors = cors_layer(&http.app.site.cors_allowed_origins);
     // SCIM's bearer tokens pass the same per-address throttle of failed attempts as API keys.
@@ -213,7 +215,7 @@ impl HttpState {
             Ok(gql) => gql,
             Err(refused) => return refused.into_response(),
         };
-        let checked = document::check(&mut gql, &self.limits, transport == Transport::Get);
+        let checked = document::check(&mut gql, &self.limits, &self.parsed_documents, transport == Transport::Get);
         // A document refused for its length is not parsed, not even to name it.
         record.operation(match &checked {
             Err(document::Refusal::QueryTooLong { .. }) => {

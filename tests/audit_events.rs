@@ -196,10 +196,14 @@ backend_test!(each_reader_sees_what_they_may_read, |app| {
     assert!(seen.iter().any(|e| e["action"] == "group.add_members"), "memberships are group events");
     assert!(seen.iter().any(|e| e["action"] == "organization.update"));
 
-    // Only Read users: users (with their emails) and authentication domains.
+    // Only Read users: users (with their emails), authentication domains, and who the
+    // organization's original-model Owner is.
     let (seen, total) = events(&app, &users_key).await;
     assert_eq!(total, seen.len() as u64);
-    assert_eq!(types(&seen), ["authentication_domain", "user"].into_iter().map(String::from).collect());
+    assert_eq!(
+        types(&seen),
+        ["authentication_domain", "original_owner", "user"].into_iter().map(String::from).collect()
+    );
     let jane =
         seen.iter().find(|e| e["action"] == "user.create" && e["after"].as_str().is_some_and(|a| a.contains("jane")));
     assert_eq!(json_text(&jane.expect("Jane's creation")["after"])["email"], "jane@example.com");

@@ -532,3 +532,35 @@ backend_test!(the_readme_example_adds_a_kiosk_user_with_the_synthetics_manager_r
         (json!(false), json!(true))
     );
 });
+
+backend_test!(changes_are_audited_for_readers_of_the_accounts_v1_users, |app| {
+    let account = app.primary_account_id;
+    let (id, user_key) = v1_user(&app, account, "audited@example.com", "USER", &[]).await;
+    let body = app.run(UPDATE, json!({"a": account, "id": id.to_string(), "r": "RESTRICTED"})).await;
+    accepted(&body, "originalUserModelUpdateUser");
+    let audit = r#"query($f: CustomerAdministrationAuditEventFilterInput!) { customerAdministration { auditEvents(filter: $f) { items { action targetId before after } } } }"#;
+    let filter =
+        json!({"f": {"organizationId": {"eq": app.organization_id}, "targetType": {"eq": "original_membership"}}});
+    let body = app.ok(audit, filter.clone()).await;
+    let items = body["data"]["customerAdministration"]["auditEvents"]["items"].as_array().expect("items").clone();
+    let actions: Vec<&str> = items.iter().filter_map(|e| e["action"].as_str()).collect();
+    assert_eq!(actions, ["original_membership.update", "original_membership.create"], "newest first: {body}");
+    assert_eq!(items[0]["targetId"], format!("{account}:{id}"));
+    // A Restricted user of the account cannot read its v1 users, nor their audit events.
+    let body = app.run_as(&user_key, audit, filter).await;
+    assert_eq!(body["data"]["customerAdministration"]["auditEvents"]["items"], json!([]), "{body}");
+});
+
+backend_test!(explanations_and_holders_count_original_model_access, |app| {
+    let parent = app.primary_account_id;
+    let child = child_account(&app, "Explained child", parent).await;
+    let (id, _) = v1_user(&app, parent, "explained@example.com", "USER", &[]).await;
+    let explain = r#"query($u: ID!, $a: Int!) { customerAdministration { accessExplanation(userId: $u, accountId: $a, capabilityId: "1702") { allowed summary } } }"#;
+    let body = app.ok(explain, json!({"u": id.to_string(), "a": child})).await;
+    let answer = &body["data"]["customerAdministration"]["accessExplanation"];
+    assert_eq!(answer["allowed"], true, "{body}");
+    assert!(answer["summary"].as_str().unwrap_or_default().contains("original (v1) user model"), "{body}");
+    // "Modify alert policies" (1102) is Configure tier: a User lacks it.
+    let body = app.ok(&explain.replace("1702", "1102"), json!({"u": id.to_string(), "a": child})).await;
+    assert_eq!(body["data"]["customerAdministration"]["accessExplanation"]["allowed"], false, "{body}");
+});

@@ -27,7 +27,7 @@
 use std::sync::Arc;
 
 use super::api_keys::{self, KeyFacts, KeyKind, UserId};
-use super::decision::{self, Action, KeyOp, OrgArea, SyntheticsOp};
+use super::decision::{self, Action, KeyOp, OrgArea, OriginalUsersOp, SyntheticsOp};
 use super::synthetics::SyntheticsSubject;
 use super::{AccountId, CapabilityId, EffectiveAccess, caps};
 
@@ -47,10 +47,16 @@ pub enum TargetKind {
     SyntheticsSecureCredential,
     SyntheticsPermissionGroup,
     SyntheticsPermissions,
+    /// A user's original-model roles on an account (target id `<account id>:<user id>`).
+    OriginalMembership,
+    /// An original-model add-on role of an account.
+    OriginalAddOnRole,
+    /// The organization's original-model Owner.
+    OriginalOwner,
 }
 
 impl TargetKind {
-    pub const ALL: [TargetKind; 13] = [
+    pub const ALL: [TargetKind; 16] = [
         TargetKind::Organization,
         TargetKind::Account,
         TargetKind::AuthenticationDomain,
@@ -64,6 +70,9 @@ impl TargetKind {
         TargetKind::SyntheticsSecureCredential,
         TargetKind::SyntheticsPermissionGroup,
         TargetKind::SyntheticsPermissions,
+        TargetKind::OriginalMembership,
+        TargetKind::OriginalAddOnRole,
+        TargetKind::OriginalOwner,
     ];
 
     /// The `target_type` the audit trail stores.
@@ -82,6 +91,9 @@ impl TargetKind {
             TargetKind::SyntheticsSecureCredential => "synthetics_secure_credential",
             TargetKind::SyntheticsPermissionGroup => "synthetics_permission_group",
             TargetKind::SyntheticsPermissions => "synthetics_permissions",
+            TargetKind::OriginalMembership => "original_membership",
+            TargetKind::OriginalAddOnRole => "original_add_on_role",
+            TargetKind::OriginalOwner => "original_owner",
         }
     }
 
@@ -100,6 +112,8 @@ impl TargetKind {
             TargetKind::Group => Some(OrgArea::Groups),
             TargetKind::AccessGrant => Some(OrgArea::Grants),
             TargetKind::Role => Some(OrgArea::Roles),
+            // Who owns the organization: as its users are read.
+            TargetKind::OriginalOwner => Some(OrgArea::Users),
             _ => None,
         }
     }
@@ -113,6 +127,9 @@ impl TargetKind {
             TargetKind::SyntheticsSecureCredential => &[caps::VIEW_SECURE_CREDENTIALS],
             TargetKind::SyntheticsPermissionGroup | TargetKind::SyntheticsPermissions => {
                 &[caps::MANAGE_SYNTHETICS_PERMISSIONS]
+            }
+            TargetKind::OriginalMembership | TargetKind::OriginalAddOnRole => {
+                &[caps::READ_V1_USERS, caps::MANAGE_V1_USERS]
             }
             _ => &[],
         }
@@ -147,6 +164,10 @@ pub enum Target<'a> {
         account: Option<AccountId>,
     },
     SyntheticsPermissions {
+        account: Option<AccountId>,
+    },
+    /// Original-model users or add-on roles of an account: shown to readers of its v1 users.
+    OriginalUsers {
         account: Option<AccountId>,
     },
     /// A target type this module does not know: shown to nobody.
@@ -221,6 +242,9 @@ pub fn may_read<'s>(
         }
         Target::SyntheticsPermissionGroup { account } | Target::SyntheticsPermissions { account } => {
             shown(synthetics_allows(*account, SyntheticsOp::ManagePermissions))
+        }
+        Target::OriginalUsers { account } => {
+            shown(account.is_some_and(|a| can(Action::OriginalUsers { account: a, op: OriginalUsersOp::Read })))
         }
         Target::Unknown => Visibility::Hidden,
     }

@@ -16,8 +16,8 @@ use super::caps;
 use super::decision::{self, Action, SyntheticsOp};
 use super::synthetics::{EntityKind, Rule, Target};
 use super::{
-    AccountId, CapabilityId, Catalog, Edition, EffectiveAccess, GrantFacts, GrantTarget, RoleFacts, RoleId, Scope,
-    Subject, UserType, effective_access,
+    AccountId, CapabilityId, CapabilitySet, Catalog, Edition, EffectiveAccess, GrantFacts, GrantTarget, RoleFacts,
+    RoleId, Scope, Subject, UserType, effective_access,
 };
 
 /// One grant reaching the user through one of their groups, with what an explanation names.
@@ -49,11 +49,14 @@ pub struct ExplainSubject {
     pub user_type: UserType,
     pub active: bool,
     pub grants: Vec<ExplainGrant>,
+    /// What their original (v1) user model roles give, per account (parent accounts' included).
+    pub original: BTreeMap<AccountId, CapabilitySet>,
 }
 
 impl ExplainSubject {
     /// The subject [`effective_access`] decides from: the grants on active accounts and on the
-    /// organization (exactly those `domain::access_facts` loads).
+    /// organization, and the original user model's capabilities (exactly what
+    /// `domain::access_facts` loads).
     pub fn subject(&self) -> Subject {
         let mut grants: Vec<GrantFacts> = Vec::new();
         for grant in self.grants.iter().filter(|g| g.account_active) {
@@ -61,7 +64,7 @@ impl ExplainSubject {
                 grants.push(grant.facts());
             }
         }
-        Subject { user_type: self.user_type, active: self.active, grants, original: BTreeMap::new() }
+        Subject { user_type: self.user_type, active: self.active, grants, original: self.original.clone() }
     }
 }
 
@@ -412,6 +415,11 @@ fn summary(
                 "{who} can use \"{cap}\" {at}: as a basic user they have the basic user set there, whatever \
                  their roles give ({grants} giving access to the account)."
             )
+        } else if paths.is_empty() && original_gives(subject, question) {
+            format!(
+                "{who} can use \"{cap}\" {at} through their original (v1) user model roles on the account or \
+                 a parent account."
+            )
         } else {
             format!("{who} can use \"{cap}\" {at} through {grants}.")
         }
@@ -420,6 +428,14 @@ fn summary(
             Some(limit) => format!("{who} cannot use \"{cap}\" {at}: {}", lowercase_first(&limit.message)),
             None => format!("{who} cannot use \"{cap}\" {at}."),
         }
+    }
+}
+
+/// Whether the user's original (v1) user model roles give the capability asked on an account.
+fn original_gives(subject: &ExplainSubject, question: &Question) -> bool {
+    match question.on {
+        On::Account { id, .. } => subject.original.get(&id).is_some_and(|caps| caps.contains(&question.capability)),
+        On::Organization => false,
     }
 }
 

@@ -11,14 +11,17 @@ pub mod passwords;
 pub mod sessions;
 pub mod sign_in;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use chrono::{DateTime, Utc};
 use entity::user;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, IntoIden, JoinType, Query, SelectStatement};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, FromQueryResult, IdenStatic, Iterable, QueryResult};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, FromQueryResult, IdenStatic, Iterable, QueryResult,
+    Statement, Value,
+};
 
 use self::keys::{ApiKeySecret, hashes_match};
 
@@ -103,6 +106,57 @@ pub(crate) async fn note_activity(
 pub async fn authenticate(db: &DatabaseConnection, headers: &HeaderMap) -> Result<Viewer, AuthError> {
     let key = presented_key(headers).ok_or(AuthError::BadApiKey)?;
     let hash = key.hash();
+    let row =
+        db.query_one_raw(key_check_statement(db.get_database_backend(), &hash)).await?.ok_or(AuthError::BadApiKey)?;
+    let stored: String = row.try_get("", "key_hash")?;
+    if !hashes_match(&stored, &hash) {
+        return Err(AuthError::BadApiKey);
+    }
+    let user = user_of(&row)?;
+    note_activity(db, user.id, user.last_active).await?;
+    Ok(Viewer {
+        user_id: user.id,
+        organization_id: row.try_get("", "organization_id")?,
+        authentication_domain_id: user.authentication_domain_id.clone(),
+        credential: Credential::ApiKey {
+            key_id: row.try_get("", "key_id")?,
+            account_id: row.try_get("", "key_account_id")?,
+        },
+        access_version: row.try_get("", "access_version")?,
+        user: Arc::new(user),
+    })
+}
+
+/// How authentication names the user's columns.
+/// The statement that checks a user key: the key, its user, the user's organization and its access
+/// version, in one row. Its SQL is built once per backend (it is the same for every request); only
+/// the key's hash changes.
+fn key_check_statement(backend: DbBackend, hash: &str) -> Statement {
+    static BUILT: [OnceLock<(String, Vec<Value>, usize)>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+    let slot = match backend {
+        DbBackend::Postgres => 0,
+        DbBackend::Sqlite => 1,
+        _ => 2,
+    };
+    let (sql, values, hash_at) = BUILT[slot].get_or_init(|| {
+        const PLACEHOLDER: &str = "\u{0}key hash\u{0}";
+        let stmt = key_check_select(PLACEHOLDER.to_owned());
+        let built = backend.build(&stmt);
+        let values = built.values.map(|values| values.0).unwrap_or_default();
+        let hash_at = values
+            .iter()
+            .position(|value| matches!(value, Value::String(Some(s)) if s.as_str() == PLACEHOLDER))
+            .unwrap_or(usize::MAX);
+        (built.sql, values, hash_at)
+    });
+    let mut values = values.clone();
+    if let Some(value) = values.get_mut(*hash_at) {
+        *value = Value::from(hash);
+    }
+    Statement::from_sql_and_values(backend, sql.clone(), values)
+}
+
+fn key_check_select(hash: String) -> SelectStatement {
     let (k, u, d, o) = (Alias::new("k"), Alias::new("u"), Alias::new("d"), Alias::new("o"));
     let mut stmt = Query::select();
     stmt.expr_as(Expr::col((k.clone(), Alias::new("id"))), Alias::new("key_id"))
@@ -133,27 +187,9 @@ pub async fn authenticate(db: &DatabaseConnection, headers: &HeaderMap) -> Resul
         .and_where(Expr::col((k.clone(), Alias::new("key_hash"))).eq(hash.clone()))
         .and_where(Expr::col((k, Alias::new("key_type"))).eq("USER"))
         .and_where(Expr::col((u, Alias::new("active"))).eq(true));
-    let row = db.query_one(&stmt).await?.ok_or(AuthError::BadApiKey)?;
-    let stored: String = row.try_get("", "key_hash")?;
-    if !hashes_match(&stored, &hash) {
-        return Err(AuthError::BadApiKey);
-    }
-    let user = user_of(&row)?;
-    note_activity(db, user.id, user.last_active).await?;
-    Ok(Viewer {
-        user_id: user.id,
-        organization_id: row.try_get("", "organization_id")?,
-        authentication_domain_id: user.authentication_domain_id.clone(),
-        credential: Credential::ApiKey {
-            key_id: row.try_get("", "key_id")?,
-            account_id: row.try_get("", "key_account_id")?,
-        },
-        access_version: row.try_get("", "access_version")?,
-        user: Arc::new(user),
-    })
+    stmt
 }
 
-/// How authentication names the user's columns.
 const USER_PREFIX: &str = "u_";
 
 /// Adds every column of the user (`table`: the users table or its alias) to `stmt`, for

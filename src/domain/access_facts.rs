@@ -8,7 +8,7 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query, UnionType};
 use sea_orm::{ConnectionTrait, DbErr};
 
 use crate::access::original::{self, AccountTree, BaseRole, Held};
-use crate::access::{self, Catalog, EffectiveAccess, GrantFacts, GrantTarget, RoleFacts, Subject};
+use crate::access::{self, CapabilitySet, Catalog, EffectiveAccess, GrantFacts, GrantTarget, RoleFacts, Subject};
 
 fn col(table: &str, column: &str) -> Expr {
     Expr::col((Alias::new(table), Alias::new(column)))
@@ -152,15 +152,33 @@ async fn effective_access_of_chunk(
 }
 
 /// The original (v1) user model's part of each subject: their base roles and add-on roles (one
-/// statement), and, only for users who have any, the organization's account tree (one more).
+/// statement), and their organizations' account trees (one more).
 async fn original_facts(
     db: &impl ConnectionTrait,
     catalog: &Catalog,
     subjects: &mut HashMap<i64, (String, Subject)>,
 ) -> Result<(), DbErr> {
-    if subjects.is_empty() {
-        return Ok(());
+    let users: Vec<(i64, String)> = subjects.iter().map(|(id, (org, _))| (*id, org.clone())).collect();
+    for (user_id, original) in original_capabilities(db, catalog, &users).await? {
+        if let Some((_, subject)) = subjects.get_mut(&user_id) {
+            subject.original = original;
+        }
     }
+    Ok(())
+}
+
+/// The account capabilities the original (v1) user model gives each of `users` (user id and
+/// organization id), per account (users without any are absent). Two statements.
+pub async fn original_capabilities(
+    db: &impl ConnectionTrait,
+    catalog: &Catalog,
+    users: &[(i64, String)],
+) -> Result<HashMap<i64, BTreeMap<i32, CapabilitySet>>, DbErr> {
+    let mut out = HashMap::new();
+    if users.is_empty() {
+        return Ok(out);
+    }
+    let ids = || users.iter().map(|(id, _)| *id);
     let memberships = Query::select()
         .expr_as(col("m", "user_id"), Alias::new("user_id"))
         .expr_as(col("m", "account_id"), Alias::new("account_id"))
@@ -168,7 +186,7 @@ async fn original_facts(
         .expr_as(Expr::cust("NULL"), Alias::new("product"))
         .expr_as(Expr::cust("NULL"), Alias::new("capability_id"))
         .from_as(Alias::new("original_memberships"), Alias::new("m"))
-        .and_where(col("m", "user_id").is_in(subjects.keys().copied()))
+        .and_where(col("m", "user_id").is_in(ids()))
         .to_owned();
     let add_ons = Query::select()
         .expr_as(col("ua", "user_id"), Alias::new("user_id"))
@@ -189,7 +207,7 @@ async fn original_facts(
             Alias::new("rc"),
             col("rc", "add_on_role_id").equals((Alias::new("r"), Alias::new("id"))),
         )
-        .and_where(col("ua", "user_id").is_in(subjects.keys().copied()))
+        .and_where(col("ua", "user_id").is_in(ids()))
         .to_owned();
     let mut statement = memberships;
     statement.union(UnionType::All, add_ons);
@@ -210,22 +228,16 @@ async fn original_facts(
             entry.add_on.insert(capability);
         }
     }
-    if held.is_empty() {
-        return Ok(());
-    }
-    let organizations: Vec<String> = held
-        .keys()
-        .filter_map(|id| subjects.get(id).map(|(org, _)| org.clone()))
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    // Read whether or not anyone holds a role: the same statements whatever the users.
+    let organization_of: HashMap<i64, &String> = users.iter().map(|(id, org)| (*id, org)).collect();
+    let organizations: Vec<String> =
+        users.iter().map(|(_, org)| org.clone()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
     let trees = account_trees(db, &organizations).await?;
     for (user_id, held) in held {
-        let Some((organization_id, subject)) = subjects.get_mut(&user_id) else { continue };
-        let Some(tree) = trees.get(organization_id.as_str()) else { continue };
-        subject.original = original::account_capabilities(&held, tree, sets, catalog);
+        let Some(tree) = organization_of.get(&user_id).and_then(|org| trees.get(org.as_str())) else { continue };
+        out.insert(user_id, original::account_capabilities(&held, tree, sets, catalog));
     }
-    Ok(())
+    Ok(out)
 }
 
 /// The active accounts of each of `organizations`, with their parents.

@@ -124,6 +124,11 @@ pub fn target<'e>(event: &'e audit_event::Model, permission_group_accounts: &Has
             account: permission_group_accounts.get(id).copied().or_else(|| snapshot_account(event)),
         },
         TargetKind::SyntheticsPermissions => Target::SyntheticsPermissions { account: id.parse().ok() },
+        TargetKind::OriginalMembership => {
+            Target::OriginalUsers { account: id.split_once(':').and_then(|(account, _)| account.parse().ok()) }
+        }
+        TargetKind::OriginalAddOnRole => Target::OriginalUsers { account: snapshot_account(event) },
+        TargetKind::OriginalOwner => Target::User,
     }
 }
 

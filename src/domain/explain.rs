@@ -30,10 +30,21 @@ pub struct Facts {
 const USERS_PER_STATEMENT: usize = 1_000;
 
 /// The facts of each of `user_ids` that is a user of `organization_id`.
-pub async fn load(db: &impl ConnectionTrait, organization_id: &str, user_ids: &[i64]) -> Result<Facts, DbErr> {
+pub async fn load(
+    db: &impl ConnectionTrait,
+    catalog: &Catalog,
+    organization_id: &str,
+    user_ids: &[i64],
+) -> Result<Facts, DbErr> {
     let mut facts = Facts::default();
     for chunk in user_ids.chunks(USERS_PER_STATEMENT) {
         load_chunk(db, organization_id, chunk, &mut facts).await?;
+    }
+    // What the original (v1) user model gives them (at most two statements more).
+    let users: Vec<(i64, String)> = facts.subjects.iter().map(|s| (s.user_id, organization_id.to_owned())).collect();
+    let mut original = super::access_facts::original_capabilities(db, catalog, &users).await?;
+    for subject in &mut facts.subjects {
+        subject.original = original.remove(&subject.user_id).unwrap_or_default();
     }
     Ok(facts)
 }
@@ -71,6 +82,7 @@ async fn load_chunk(
                 user_type: user_type.into(),
                 active: row.try_get("", "active")?,
                 grants: Vec::new(),
+                original: Default::default(),
             },
         );
     }
@@ -231,7 +243,7 @@ pub async fn explanation(
     visible: Visibility,
 ) -> AppResult<Explanation> {
     let (edition, question) = question(db, organization_id, asked).await?;
-    let facts = load(db, organization_id, &[user_id]).await?;
+    let facts = load(db, catalog, organization_id, &[user_id]).await?;
     let subject = facts.subjects.first().ok_or_else(lookup::not_found)?;
     let cx = Context { roles: &facts.roles, catalog, edition };
     Ok(explain::explain(subject, &question, &cx, visible))
@@ -273,7 +285,7 @@ pub async fn holders(
     let more = ids.len() as u64 > HOLDERS_PAGE;
     ids.truncate(HOLDERS_PAGE as usize);
     let next = if more { ids.last().copied() } else { None };
-    let facts = load(db, organization_id, &ids).await?;
+    let facts = load(db, catalog, organization_id, &ids).await?;
     let cx = Context { roles: &facts.roles, catalog, edition };
     let holders = facts
         .subjects

@@ -1,6 +1,6 @@
 //! Input limits: every list and every string a request carries is capped, before anything runs.
 //!
-//! [`InputLimits`] is a schema extension that looks at each operation once it is parsed: every
+//! [`check_parsed`] looks at each operation once it is parsed (the request pipeline calls it): every
 //! argument (with the variables it uses put in place) and every variable. A list longer than its
 //! cap or a text longer than its cap fails the whole request with `BAD_USER_INPUT` and a message
 //! that names the field and the limit; nothing runs, so nothing changes. The caps also keep every
@@ -11,9 +11,6 @@
 //! notes 1,000, secure credential values 3,000, scripts 256 KiB, ...); these caps are the outer
 //! bound for everything, listed in the README's "Input limits".
 
-use std::sync::Arc;
-
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest};
 use async_graphql::parser::Pos;
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use async_graphql::{Response, ServerError, ServerResult, Value, Variables};
@@ -113,45 +110,25 @@ fn check_in(field: Option<&str>, shown: &str, value: &Value) -> Result<(), Viola
     }
 }
 
-/// The extension: see the module documentation.
-pub struct InputLimits;
-
-impl ExtensionFactory for InputLimits {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(InputLimits)
+/// async-graphql's own input errors (a value of the wrong type, which it reports while validating
+/// the document) get the class of every input error, and a bounded message. Run on every response
+/// by the request pipeline ([`super::pipeline`]).
+pub(super) fn classify_input_errors(mut response: Response) -> Response {
+    for error in &mut response.errors {
+        let classified = error.extensions.as_ref().is_some_and(|e| e.get("errorClass").is_some());
+        if !classified && is_input_error(&error.message) {
+            error.extensions.get_or_insert_with(Default::default).set("errorClass", ErrorClass::BadUserInput.as_str());
+            error.message = crate::domain::validate::echo_message(&error.message);
+        }
     }
+    response
 }
 
-#[async_trait::async_trait]
-impl Extension for InputLimits {
-    /// async-graphql's own input errors (a value of the wrong type, which it reports while
-    /// validating the document) get the class of every input error, and a bounded message.
-    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let mut response = next.run(ctx).await;
-        for error in &mut response.errors {
-            let classified = error.extensions.as_ref().is_some_and(|e| e.get("errorClass").is_some());
-            if !classified && is_input_error(&error.message) {
-                error
-                    .extensions
-                    .get_or_insert_with(Default::default)
-                    .set("errorClass", ErrorClass::BadUserInput.as_str());
-                error.message = crate::domain::validate::echo_message(&error.message);
-            }
-        }
-        response
-    }
-
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        check_document(&document, variables)?;
-        Ok(document)
-    }
+/// Checks a parsed document's inputs against the limits; run by the request pipeline
+/// ([`super::pipeline`]) on every document once it is parsed.
+pub(super) fn check_parsed(document: ExecutableDocument, variables: &Variables) -> ServerResult<ExecutableDocument> {
+    check_document(&document, variables)?;
+    Ok(document)
 }
 
 /// Whether `message` is one of async-graphql's errors about an input value.
@@ -239,7 +216,12 @@ mod tests {
     fn field_caps_reach_only_the_intended_inputs() {
         let sdl = crate::graphql::sdl();
         let set = |names: &[&str]| names.iter().map(|n| (*n).to_owned()).collect::<std::collections::BTreeSet<_>>();
-        assert_eq!(holders(&sdl, "user"), set(&["ApiAccessCreateInput", "ApiAccessUpdateInput"]));
+        // `originalUserModelAddUser(user:)` is one object, never a list: the keys-per-call cap on
+        // lists named `user` cannot reach it.
+        assert_eq!(
+            holders(&sdl, "user"),
+            set(&["ApiAccessCreateInput", "ApiAccessUpdateInput", "RootMutationType.originalUserModelAddUser("])
+        );
         assert_eq!(holders(&sdl, "ingest"), set(&["ApiAccessCreateInput", "ApiAccessUpdateInput"]));
         assert_eq!(holders(&sdl, "userKeyIds"), set(&["ApiAccessDeleteInput"]));
         assert_eq!(holders(&sdl, "ingestKeyIds"), set(&["ApiAccessDeleteInput"]));

@@ -81,9 +81,7 @@ fn builder() -> SchemaBuilder<RootQueryType, RootMutationType, EmptySubscription
     Schema::build(RootQueryType, RootMutationType::default(), EmptySubscription)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
-        .extension(limits::InputLimits)
-        .extension(partial::NullableFieldErrors)
-        .extension(pipeline::FreshLoadersPerMutation)
+        .extension(pipeline::Pipeline)
 }
 
 /// The schema, serving with `services`.

@@ -3,54 +3,37 @@
 //! path, and its siblings still resolve.
 //!
 //! async-graphql on its own carries a resolver's error up to the nearest nullable *parent value*,
-//! so one refused field would null its whole parent object. This extension stops the error at the
+//! so one refused field would null its whole parent object. [`Collector`] stops the error at the
 //! field itself when the field's type is nullable, and adds the error to the response.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute, NextResolve, ResolveInfo};
 use async_graphql::{Response, ServerError, ServerResult, Value};
 
-pub struct NullableFieldErrors;
-
-impl ExtensionFactory for NullableFieldErrors {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(Collector::default())
-    }
-}
-
+/// The errors of nullable fields, stopped at the field, for one request. The request pipeline
+/// ([`super::pipeline`]) holds one per request.
 #[derive(Default)]
-struct Collector {
+pub(super) struct Collector {
     errors: Mutex<Vec<ServerError>>,
 }
 
-#[async_trait::async_trait]
-impl Extension for Collector {
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        let mut response = next.run(ctx, operation_name).await;
-        let caught = std::mem::take(&mut *self.errors.lock().unwrap_or_else(|p| p.into_inner()));
-        response.errors.extend(caught);
-        response
-    }
-
-    async fn resolve(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        info: ResolveInfo<'_>,
-        next: NextResolve<'_>,
-    ) -> ServerResult<Option<Value>> {
-        let nullable = !info.return_type.ends_with('!');
-        match next.run(ctx, info).await {
-            Err(err) if nullable => {
+impl Collector {
+    /// The field's result as the client sees it: a nullable field's error becomes null here, and
+    /// the error is kept for the response.
+    pub(super) fn settle(&self, return_type: &str, result: ServerResult<Option<Value>>) -> ServerResult<Option<Value>> {
+        match result {
+            Err(err) if !return_type.ends_with('!') => {
                 self.errors.lock().unwrap_or_else(|p| p.into_inner()).push(err);
                 Ok(Some(Value::Null))
             }
             other => other,
         }
+    }
+
+    /// The response, with the errors of the fields made null.
+    pub(super) fn finish(&self, mut response: Response) -> Response {
+        let caught = std::mem::take(&mut *self.errors.lock().unwrap_or_else(|p| p.into_inner()));
+        response.errors.extend(caught);
+        response
     }
 }

@@ -2,6 +2,8 @@
 //! expanded), how deeply fragments nest, and that a mutation did not come over GET.
 
 use std::collections::{HashMap, HashSet};
+use std::num::NonZeroUsize;
+use std::sync::{Arc, Mutex};
 
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, FragmentDefinition, OperationDefinition, OperationType, Selection,
@@ -42,11 +44,57 @@ impl Refusal {
 /// Checks `request`'s document. A document that does not parse passes: executing it reports the
 /// syntax error in GraphQL's usual way. The parsed document is kept in `request`, so it is
 /// parsed once.
-pub fn check(request: &mut async_graphql::Request, limits: &HttpLimits, over_get: bool) -> Result<(), Refusal> {
+/// Documents parsed lately, by their text: clients (tooling, dashboards, scripts) send the same few
+/// documents over and over, and parsing one costs more than the rest of a small request's checks.
+/// Only short documents are kept, so the cache stays small whatever clients send.
+pub struct ParsedDocuments(Mutex<lru::LruCache<Box<str>, Arc<ExecutableDocument>>>);
+
+impl ParsedDocuments {
+    /// Documents longer than this are parsed every time.
+    const MAX_CACHED_BYTES: usize = 4 * 1024;
+    const CAPACITY: NonZeroUsize = NonZeroUsize::new(256).expect("non-zero");
+
+    pub fn new() -> Self {
+        ParsedDocuments(Mutex::new(lru::LruCache::new(Self::CAPACITY)))
+    }
+
+    /// Gives `request` its parsed document from the cache, or parses it and keeps it.
+    fn parse(&self, request: &mut async_graphql::Request) {
+        if request.query.len() > Self::MAX_CACHED_BYTES {
+            return;
+        }
+        let cached = self.0.lock().ok().and_then(|mut cache| cache.get(request.query.as_str()).cloned());
+        match cached {
+            Some(document) => request.set_parsed_query(ExecutableDocument::clone(&document)),
+            None => {
+                if let Ok(document) = request.parsed_query() {
+                    let document = Arc::new(document.clone());
+                    if let Ok(mut cache) = self.0.lock() {
+                        cache.put(request.query.as_str().into(), document);
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Default for ParsedDocuments {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+pub fn check(
+    request: &mut async_graphql::Request,
+    limits: &HttpLimits,
+    parsed: &ParsedDocuments,
+    over_get: bool,
+) -> Result<(), Refusal> {
     let bytes = request.query.len();
     if bytes > limits.max_query_bytes {
         return Err(Refusal::QueryTooLong { bytes, max: limits.max_query_bytes });
     }
+    parsed.parse(request);
     let operation_name = request.operation_name.clone();
     let Ok(document) = request.parsed_query() else {
         return Ok(());
@@ -140,7 +188,7 @@ mod tests {
     }
 
     fn run(query: &str, max_fields: usize, over_get: bool) -> Result<(), Refusal> {
-        check(&mut async_graphql::Request::new(query), &limits(max_fields), over_get)
+        check(&mut async_graphql::Request::new(query), &limits(max_fields), &ParsedDocuments::new(), over_get)
     }
 
     #[test]
@@ -182,13 +230,33 @@ mod tests {
         assert_eq!(run("mutation { x }", 10, false), Ok(()));
         assert_eq!(run("query Q { x } mutation M { x }", 10, true), Err(Refusal::MutationOverGet));
         let mut named = async_graphql::Request::new("query Q { x } mutation M { x }").operation_name("Q");
-        assert_eq!(check(&mut named, &limits(10), true), Ok(()));
+        assert_eq!(check(&mut named, &limits(10), &ParsedDocuments::new(), true), Ok(()));
     }
 
     #[test]
     fn long_queries_are_refused_before_parsing() {
         let limits = HttpLimits { max_query_bytes: 10, ..HttpLimits::default() };
         let mut request = async_graphql::Request::new("{ __typename }");
-        assert_eq!(check(&mut request, &limits, false), Err(Refusal::QueryTooLong { bytes: 14, max: 10 }));
+        assert_eq!(
+            check(&mut request, &limits, &ParsedDocuments::new(), false),
+            Err(Refusal::QueryTooLong { bytes: 14, max: 10 })
+        );
+    }
+
+    #[test]
+    fn a_cached_document_is_checked_with_each_request_s_own_operation_name() {
+        let parsed = ParsedDocuments::new();
+        let text = "query Read { __typename } mutation Write { __typename }";
+        let request = |name: &str| async_graphql::Request::new(text).operation_name(name);
+        assert_eq!(check(&mut request("Read"), &limits(10), &parsed, true), Ok(()));
+        assert_eq!(parsed.0.lock().map(|cache| cache.len()).ok(), Some(1));
+        // The second request takes the document from the cache, and still its own operation.
+        let mut write = request("Write");
+        assert_eq!(check(&mut write, &limits(10), &parsed, true), Err(Refusal::MutationOverGet));
+        assert!(write.parsed_query().is_ok());
+        assert_eq!(check(&mut request("Write"), &limits(10), &parsed, false), Ok(()));
+        // Documents that do not parse are not kept.
+        assert!(check(&mut async_graphql::Request::new("{ broken"), &limits(10), &parsed, false).is_ok());
+        assert_eq!(parsed.0.lock().map(|cache| cache.len()).ok(), Some(1));
     }
 }

@@ -65,7 +65,14 @@ fn grant(id: i64, role: RoleId, target: GrantTarget) -> ExplainGrant {
 }
 
 fn user(user_type: UserType, grants: Vec<ExplainGrant>) -> ExplainSubject {
-    ExplainSubject { user_id: 42, label: "u@example.com".into(), user_type, active: true, grants }
+    ExplainSubject {
+        user_id: 42,
+        label: "u@example.com".into(),
+        user_type,
+        active: true,
+        grants,
+        original: Default::default(),
+    }
 }
 
 fn on_account(capability: CapabilityId) -> Question {
