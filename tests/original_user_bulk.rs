@@ -4,6 +4,7 @@
 //! client of a running server.
 
 use std::process::{Command, Output, Stdio};
+use std::sync::atomic::Ordering;
 
 use entity::enums::UserType;
 use entity::{api_key, original_membership, user};
@@ -368,6 +369,34 @@ backend_test!(ten_thousand_rows_apply_all_or_nothing, |app| {
     let payload = bulk(&app, "DELETE", &add_file(10_001, None)).await;
     assert_eq!(payload["errors"][0]["type"], "INVALID");
     assert!(payload["errors"][0]["message"].as_str().expect("present").contains("10000 rows"), "{payload}");
+});
+
+/// A file of `rows` users `<prefix>-<i>@example.com` for `action`.
+fn file_of(action: &str, prefix: &str, rows: usize) -> String {
+    let mut csv = String::from("Email,Name,Type,Base role,Add-on roles\n");
+    for i in 1..=rows {
+        let role = if action == "UPDATE" { "user" } else { "restricted" };
+        csv.push_str(&format!("{prefix}-{i}@example.com,{prefix} {i},basic,{role},APM manager\n"));
+    }
+    csv
+}
+
+backend_test!(a_file_takes_a_few_statements_whatever_its_rows, |app| {
+    let mut counts = Vec::new();
+    for (prefix, rows) in [("small", 100), ("large", 1_000)] {
+        let mut statements = Vec::new();
+        for action in ["ADD", "UPDATE", "DELETE"] {
+            let before = app.statements.load(Ordering::SeqCst);
+            applied(&bulk(&app, action, &file_of(action, prefix, rows)).await);
+            statements.push(app.statements.load(Ordering::SeqCst) - before);
+        }
+        counts.push(statements);
+    }
+    // Ten times the rows: a few more statements of 500 rows each, never one per row.
+    for (small, large) in counts[0].iter().zip(&counts[1]) {
+        assert!(*large <= small + 25, "{counts:?}");
+    }
+    assert!(counts[1].iter().all(|n| *n < 150), "{counts:?}");
 });
 
 backend_test!(only_managers_of_the_accounts_v1_users_read_the_backup, |app| {
