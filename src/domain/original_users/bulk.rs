@@ -555,7 +555,13 @@ async fn apply(
 
     // 4. The changes, in batches; then what each target gains or loses, decided.
     let targets: Vec<i64> = entries.iter().filter(|e| e.accepted()).filter_map(|e| e.target).collect();
-    let before = delegation::access_of(txn, principal, &targets).await?;
+    // Users created by this file had no access before it.
+    let existing: Vec<i64> = entries
+        .iter()
+        .filter(|e| e.accepted() && !matches!(e.plan, Some(Plan::Create { .. })))
+        .filter_map(|e| e.target)
+        .collect();
+    let before = delegation::access_of(txn, principal, &existing).await?;
     write_changes(txn, confirmed, &mut entries, &account_add_on_ids).await?;
     let after = delegation::access_of(txn, principal, &targets).await?;
     for entry in entries.iter_mut().filter(|e| e.accepted()) {
