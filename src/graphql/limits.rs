@@ -204,7 +204,7 @@ mod tests {
                 if line.contains('[') {
                     holders.insert(current.clone());
                 }
-            } else if line.contains(&format!("({name}: [")) || line.contains(&format!(", {name}: [")) {
+            } else if line.contains(&format!("({name}: ")) || line.contains(&format!(", {name}: ")) {
                 let field = line.trim_start().split('(').next().unwrap_or_default();
                 holders.insert(format!("{current}.{field}("));
             }
