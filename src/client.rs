@@ -7,6 +7,7 @@
 //! network, or through a TLS-terminating tunnel.
 
 pub mod explain;
+pub mod users;
 
 use std::fmt;
 use std::time::Duration;

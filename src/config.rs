@@ -38,6 +38,52 @@ pub enum Command {
     /// server's `customerAdministration.accessExplanation`; exit code 0 whenever an answer is
     /// printed, allowed or not).
     Explain(ExplainArgs),
+    /// The original user model's users of an account, through a running server: the backup CSV,
+    /// and bulk CSV user actions.
+    #[command(subcommand)]
+    Users(UsersCommand),
+}
+
+/// `accessgraph users ...`
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Print the account's backup CSV (`originalUserModel.usersCsv`) to stdout.
+    Backup(UsersBackupArgs),
+    /// Apply a CSV file of one action to the account's users (`originalUserModelBulkUserAction`):
+    /// all rows or none. Prints the per-row report; exits non-zero when the file is refused.
+    Bulk(UsersBulkArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct UsersBackupArgs {
+    #[command(flatten)]
+    pub server: ServerArgs,
+
+    /// The account.
+    #[arg(long, value_name = "ID")]
+    pub account: i32,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct UsersBulkArgs {
+    #[command(flatten)]
+    pub server: ServerArgs,
+
+    /// The account.
+    #[arg(long, value_name = "ID")]
+    pub account: i32,
+
+    /// What the file does to its users.
+    #[arg(long, value_enum)]
+    pub action: crate::client::users::Action,
+
+    /// Only report what the file would do; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// The CSV file (`-` for stdin).
+    #[arg(value_name = "FILE")]
+    pub file: std::path::PathBuf,
 }
 
 /// How client commands reach a running server.
@@ -412,5 +458,36 @@ mod tests {
         assert!(matches!(cli.command, Some(Command::Explain(ref e))
             if e.server.url == "http://127.0.0.1:4001" && e.account == Some(1) && e.capability == "Modify dashboards"));
         assert!(Cli::try_parse_from(["accessgraph", "explain", "--api-key", "K", "--user", "a@b.c"]).is_err());
+    }
+
+    #[test]
+    fn users_commands_take_an_account_an_action_and_a_file() {
+        let cli = Cli::try_parse_from([
+            "accessgraph",
+            "users",
+            "bulk",
+            "--api-key",
+            "K",
+            "--account",
+            "7",
+            "--action",
+            "delete",
+            "--dry-run",
+            "f.csv",
+        ])
+        .expect("parses");
+        assert!(matches!(cli.command, Some(Command::Users(UsersCommand::Bulk(ref b)))
+            if b.account == 7 && b.action == crate::client::users::Action::Delete && b.dry_run
+                && b.file == std::path::Path::new("f.csv")));
+        let cli = Cli::try_parse_from(["accessgraph", "users", "backup", "--api-key", "K", "--account", "7"])
+            .expect("parses");
+        assert!(matches!(cli.command, Some(Command::Users(UsersCommand::Backup(ref b))) if b.account == 7));
+        for bad in [
+            &["accessgraph", "users", "bulk", "--api-key", "K", "--account", "7", "--action", "merge", "f.csv"][..],
+            &["accessgraph", "users", "bulk", "--api-key", "K", "--account", "7", "f.csv"],
+            &["accessgraph", "users", "backup", "--api-key", "K"],
+        ] {
+            assert!(Cli::try_parse_from(bad).is_err(), "{bad:?}");
+        }
     }
 }

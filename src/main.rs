@@ -3,8 +3,8 @@
 use std::process::ExitCode;
 
 use accessgraph::auth::keys::ApiKeySecret;
-use accessgraph::client::{Client, explain};
-use accessgraph::config::{BootstrapArgs, Cli, Command, DatabaseArgs, LogFormat, ServeArgs};
+use accessgraph::client::{Client, explain, users};
+use accessgraph::config::{BootstrapArgs, Cli, Command, DatabaseArgs, LogFormat, ServeArgs, UsersCommand};
 use accessgraph::domain::bootstrap::{self, BootstrapOutcome, BootstrapSpec};
 use accessgraph::{AppState, db, graphql, http, serve, telemetry};
 use anyhow::{Context, Result, anyhow};
@@ -14,7 +14,7 @@ use sea_orm::DatabaseConnection;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // A client command's error is its output: on stderr once, not logged again.
-    let client_command = matches!(cli.command, Some(Command::Explain(_)));
+    let client_command = matches!(cli.command, Some(Command::Explain(_) | Command::Users(_)));
     let log_format = match &cli.command {
         Some(Command::Serve(args)) => args.log_format,
         None => cli.serve.log_format,
@@ -72,7 +72,37 @@ async fn run(cli: Cli) -> Result<()> {
             print!("{}", explain::explain(&client, &question).await?);
             Ok(())
         }
+        Some(Command::Users(UsersCommand::Backup(args))) => {
+            let client = Client::new(&args.server.url, &args.server.api_key)?;
+            print!("{}", users::backup(&client, args.account).await?);
+            Ok(())
+        }
+        Some(Command::Users(UsersCommand::Bulk(args))) => {
+            let client = Client::new(&args.server.url, &args.server.api_key)?;
+            let csv = read_file(&args.file)?;
+            match users::bulk(&client, args.account, args.action, &csv, args.dry_run).await {
+                Ok(report) => {
+                    print!("{report}");
+                    Ok(())
+                }
+                Err(users::UsersError::Refused { report }) => {
+                    print!("{report}");
+                    Err(anyhow!("the file was refused and nothing was changed"))
+                }
+                Err(other) => Err(other.into()),
+            }
+        }
     }
+}
+
+/// A file's text (`-`: stdin).
+fn read_file(path: &std::path::Path) -> Result<String> {
+    if path.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).context("reading stdin")?;
+        return Ok(text);
+    }
+    std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
 }
 
 async fn serve_command(args: ServeArgs) -> Result<()> {

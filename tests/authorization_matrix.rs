@@ -1013,7 +1013,7 @@ fn table() -> Vec<Row> {
         "actor.account.originalUserModel",
         ADMIN | MANAGE_V1_USERS,
         on_account(
-            "originalUserModel { users { users { id email role addOnRoles { id } inherited receivesNotifications } nextCursor } owner { id email } addOnRoles { id name product capabilityIds } }",
+            "originalUserModel { users { users { id email role addOnRoles { id } inherited receivesNotifications } nextCursor } owner { id email } addOnRoles { id name product capabilityIds } usersCsv }",
         ),
         account,
     ));
@@ -1022,6 +1022,14 @@ fn table() -> Vec<Row> {
         ADMIN,
         format!("mutation($a: Int!, $u: OriginalUserModelUserInput!) {{ originalUserModelAddUser(accountId: $a, user: $u) {{ user {{ id }} {V1_ERRORS} }} }}"),
         |c| json!({"a": c.t.account, "u": {"email": format!("v1-added-{}@example.com", c.n), "name": "Added", "role": "RESTRICTED"}}),
+    ));
+    // A bulk ADD of one Restricted BASIC user: like the single add (the basic set it gives is
+    // within the Owner's access only).
+    rows.push(row(
+        "mutation.originalUserModelBulkUserAction",
+        ADMIN,
+        format!("mutation($a: Int!, $csv: String!) {{ originalUserModelBulkUserAction(accountId: $a, action: ADD, csv: $csv) {{ applied rows {{ line email status message }} {V1_ERRORS} }} }}"),
+        |c| json!({"a": c.t.account, "csv": format!("Email,Name,Type,Base role\nv1-bulk-{}@example.com,Bulk,basic,restricted\n", c.n)}),
     ));
     rows.push(
         row(

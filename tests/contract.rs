@@ -35,6 +35,8 @@ const ACCESSGRAPH_ONLY: &[&str] = &[
     "RootMutationType.originalUserModelCreateAddOnRole",
     "RootMutationType.originalUserModelUpdateAddOnRole",
     "RootMutationType.originalUserModelDeleteAddOnRole",
+    // Bulk CSV user actions of the original user model (README, "Bulk user actions").
+    "RootMutationType.originalUserModelBulkUserAction",
     // The viewer's effective capabilities on an account.
     "Account.capabilityIds",
     // The Synthetics permission system (NerdGraph has no API for it).

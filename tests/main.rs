@@ -26,6 +26,7 @@ mod input_limits;
 mod instances;
 mod integration_users;
 mod metrics;
+mod original_user_bulk;
 mod original_user_model;
 mod readme_example;
 mod schema;

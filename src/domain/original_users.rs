@@ -11,6 +11,8 @@
 //! accounts that existed and created here, idempotently, when an account is created and before any
 //! change of the account's users or add-on roles ([`ensure_manager_roles`]).
 
+pub mod bulk;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use entity::enums::{EmailVerificationState, OriginalBaseRole, OriginalProduct, ProvisioningType, UserType};

@@ -23,6 +23,11 @@ pub const MAX_LIST_ITEMS: usize = 1_000;
 pub const MAX_TEXT_CHARS: usize = 4_096;
 /// Most characters of a monitor's `script` (the domain then allows at most 256 KiB of it).
 pub const MAX_SCRIPT_CHARS: usize = 1_048_576;
+/// Most characters of the `csv` of a bulk user action (the domain then allows at most
+/// [`crate::domain::original_users::bulk::MAX_BYTES`] bytes and 10,000 rows of it).
+pub const MAX_CSV_CHARS: usize = crate::domain::original_users::bulk::MAX_BYTES;
+/// The loosest text cap: that of a variable not yet known to feed a field.
+const MAX_ANY_TEXT_CHARS: usize = if MAX_CSV_CHARS > MAX_SCRIPT_CHARS { MAX_CSV_CHARS } else { MAX_SCRIPT_CHARS };
 /// Most keys created, changed or deleted by one `apiAccess*Keys` call, of each kind.
 pub const MAX_KEYS_PER_CALL: usize = 100;
 /// Most tags of one monitor.
@@ -44,7 +49,7 @@ const LIST_CAPS: &[(&str, usize)] = &[
 ];
 
 /// Texts with a cap other than [`MAX_TEXT_CHARS`], by input field or argument name.
-const TEXT_CAPS: &[(&str, usize)] = &[("script", MAX_SCRIPT_CHARS)];
+const TEXT_CAPS: &[(&str, usize)] = &[("script", MAX_SCRIPT_CHARS), ("csv", MAX_CSV_CHARS)];
 
 /// The cap of a list given for `field`; for a value whose field is not known (a variable, before
 /// it is put in place), the loosest cap.
@@ -54,7 +59,7 @@ fn list_cap(field: Option<&str>) -> usize {
 }
 
 fn text_cap(field: Option<&str>) -> usize {
-    let Some(field) = field else { return MAX_SCRIPT_CHARS };
+    let Some(field) = field else { return MAX_ANY_TEXT_CHARS };
     TEXT_CAPS.iter().find(|(name, _)| *name == field).map_or(MAX_TEXT_CHARS, |(_, cap)| *cap)
 }
 
@@ -220,6 +225,16 @@ mod tests {
         assert_eq!(holders(&sdl, "ingest"), set(&["ApiAccessCreateInput", "ApiAccessUpdateInput"]));
         assert_eq!(holders(&sdl, "userKeyIds"), set(&["ApiAccessDeleteInput"]));
         assert_eq!(holders(&sdl, "ingestKeyIds"), set(&["ApiAccessDeleteInput"]));
+        let csv_holders: Vec<String> = sdl
+            .lines()
+            .filter(|l| l.contains("(csv: ") || l.contains(", csv: ") || l.trim_start().starts_with("csv: "))
+            .map(|l| l.trim().split('(').next().unwrap_or_default().to_owned())
+            .collect();
+        assert_eq!(
+            csv_holders,
+            vec!["originalUserModelBulkUserAction".to_owned()],
+            "the CSV cap is for bulk files only"
+        );
         assert!(holders(&sdl, "tags").iter().all(|t| t.starts_with("Synthetics")), "{:?}", holders(&sdl, "tags"));
         assert_eq!(
             holders(&sdl, "permissionIds"),
@@ -251,7 +266,10 @@ mod tests {
         assert_eq!(check("script", &text(MAX_TEXT_CHARS + 1)), Ok(()));
         // A variable's own name says nothing of the field it feeds: only the loosest caps.
         assert_eq!(check_variable("s", &text(MAX_TEXT_CHARS + 1)), Ok(()));
-        assert!(check_variable("s", &text(MAX_SCRIPT_CHARS + 1)).is_err());
+        assert!(check_variable("s", &text(MAX_ANY_TEXT_CHARS + 1)).is_err());
+        assert_eq!(check("csv", &text(MAX_SCRIPT_CHARS + 1)), Ok(()));
+        assert!(check("csv", &text(MAX_CSV_CHARS + 1)).is_err());
+        assert!(check("name", &text(MAX_TEXT_CHARS + 1)).is_err(), "other texts keep their cap");
         let nested = Value::from_json(serde_json::json!({"tags": [{"key": "k", "values": ["x".repeat(5_000)]}]}))
             .expect("value");
         assert_eq!(

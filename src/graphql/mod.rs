@@ -54,6 +54,7 @@ pub struct RootMutationType(
     synthetics::monitors::SyntheticsMonitorMutations,
     sessions::SessionMutations,
     original_user_model::OriginalUserModelMutations,
+    original_user_model::bulk::OriginalUserBulkMutations,
 );
 
 /// The address people reach AccessGraph at (for links), per request.

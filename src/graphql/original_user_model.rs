@@ -8,6 +8,8 @@
 //! only). The mutations report refusals in their payload's `errors { message type }` (`FORBIDDEN`,
 //! `INVALID`, `NOT_FOUND`), HTTP 200; storage failures stay top-level errors.
 
+pub mod bulk;
+
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use entity::enums::OriginalProduct;
 use entity::{original_add_on_role, user};
@@ -225,6 +227,15 @@ impl OriginalUserModel {
         let services = services(ctx)?;
         let roles = original_users::add_on_roles(&services.db, &services.catalog, self.account_id).await?;
         Ok(roles.into_iter().map(Into::into).collect())
+    }
+
+    /// The backup CSV of the account's users (those holding a base role on the account itself):
+    /// columns Email, Name, Type, Base role, Add-on roles, the same as
+    /// `originalUserModelBulkUserAction` takes, so that it can be uploaded again (as an ADD file)
+    /// to restore them.
+    async fn users_csv(&self, ctx: &Context<'_>) -> Result<String> {
+        let services = services(ctx)?;
+        Ok(original_users::bulk::backup_csv(&services.db, self.account_id).await?)
     }
 }
 
