@@ -127,7 +127,6 @@ pub async fn authenticate(db: &DatabaseConnection, headers: &HeaderMap) -> Resul
     })
 }
 
-/// How authentication names the user's columns.
 /// The statement that checks a user key: the key, its user, the user's organization and its access
 /// version, in one row. Its SQL is built once per backend (it is the same for every request); only
 /// the key's hash changes.
@@ -190,6 +189,7 @@ fn key_check_select(hash: String) -> SelectStatement {
     stmt
 }
 
+/// How authentication names the user's columns.
 const USER_PREFIX: &str = "u_";
 
 /// Adds every column of the user (`table`: the users table or its alias) to `stmt`, for
@@ -203,4 +203,23 @@ pub(crate) fn select_user(stmt: &mut SelectStatement, table: impl IntoIden + Clo
 /// The user a row of [`select_user`] carries.
 pub(crate) fn user_of(row: &QueryResult) -> Result<user::Model, DbErr> {
     user::Model::from_query_result(row, USER_PREFIX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_key_check_binds_each_request_s_hash_to_the_sql_built_once() {
+        for backend in [DbBackend::Sqlite, DbBackend::Postgres] {
+            let first = key_check_statement(backend, "first-hash");
+            let second = key_check_statement(backend, "second-hash");
+            assert_eq!(first.sql, second.sql);
+            let values = |statement: &Statement| statement.values.clone().map(|values| values.0).unwrap_or_default();
+            assert!(values(&first).contains(&Value::from("first-hash")), "{backend:?}: {:?}", values(&first));
+            assert!(values(&second).contains(&Value::from("second-hash")));
+            assert!(!values(&second).contains(&Value::from("first-hash")));
+            assert!(values(&second).contains(&Value::from("USER")));
+        }
+    }
 }
