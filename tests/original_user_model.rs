@@ -477,6 +477,14 @@ backend_test!(the_users_rest_read_answers_for_the_keys_account, |app| {
     let (status, body) = app.send(get(Some(key.clone()), "/v2/users.json?page=2")).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body, json!({"users": []}));
+    // The last page there is, and hostile pages: a clear 400, never a database error.
+    let (status, body) = app.send(get(Some(key.clone()), "/v2/users.json?page=1000000")).await;
+    assert_eq!((status, body), (StatusCode::OK, json!({"users": []})));
+    for page in ["0", "-1", "1000001", "18446744073709551615", "99999999999999999999", "x"] {
+        let (status, body) = app.send(get(Some(key.clone()), &format!("/v2/users.json?page={page}"))).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "page={page}: {body}");
+        assert!(body["error"]["title"].as_str().is_some_and(|t| t.contains("page")), "{body}");
+    }
     let (status, body) = app.send(get(Some("NRAK-NOTAKEY".into()), "/v2/users.json")).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert!(body["error"]["title"].is_string(), "{body}");

@@ -26,6 +26,8 @@ use crate::graphql::loaders::Loaders;
 
 /// Users per page.
 pub const PAGE_SIZE: u64 = 100;
+/// The highest page asked for (far beyond any account's users, and an offset the database takes).
+pub const MAX_PAGE: u64 = 1_000_000;
 /// The REST API's text for a missing or bad key.
 pub const INVALID_KEY: &str = "The API key provided is invalid";
 
@@ -74,8 +76,10 @@ pub(super) async fn users(
     };
     let page = match params.get("page").map(|p| p.trim().parse::<u64>()) {
         None => 1,
-        Some(Ok(page)) if page >= 1 => page,
-        Some(_) => return rest_error(StatusCode::BAD_REQUEST, "page must be a positive integer"),
+        Some(Ok(page)) if (1..=MAX_PAGE).contains(&page) => page,
+        Some(_) => {
+            return rest_error(StatusCode::BAD_REQUEST, &format!("page must be an integer from 1 to {MAX_PAGE}"));
+        }
     };
     let email = params.get("filter[email]").map(String::as_str).filter(|e| !e.trim().is_empty());
     let state = &http.app;
