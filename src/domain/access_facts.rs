@@ -4,13 +4,13 @@
 use std::collections::{BTreeMap, HashMap};
 
 use entity::enums::{OriginalBaseRole, OriginalProduct, Scope, UserType};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query, UnionType};
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query, SelectStatement, UnionType};
+use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 
 use crate::access::original::{self, AccountTree, BaseRole, Held};
 use crate::access::{self, CapabilitySet, Catalog, EffectiveAccess, GrantFacts, GrantTarget, RoleFacts, Subject};
 
-fn col(table: &str, column: &str) -> Expr {
+pub(super) fn col(table: &str, column: &str) -> Expr {
     Expr::col((Alias::new(table), Alias::new(column)))
 }
 
@@ -64,8 +64,36 @@ async fn effective_access_of_chunk(
     }
 
     // 2. Every grant reaching them through their groups, with the role and its capabilities.
-    let grants = Query::select()
+    let grants = grant_rows(subjects.keys().copied());
+    let mut roles: HashMap<i32, RoleFacts> = HashMap::new();
+    for row in db.query_all(&grants).await? {
+        let user_id: i64 = row.try_get("", "user_id")?;
+        let Some((organization_id, subject)) = subjects.get_mut(&user_id) else { continue };
+        // Only active accounts of the user's own organization.
+        let Some((target, true)) = grant_target(&row, organization_id)? else { continue };
+        let role_id = add_role_row(&mut roles, &row)?;
+        let grant = GrantFacts { role_id, target };
+        if !subject.grants.contains(&grant) {
+            subject.grants.push(grant);
+        }
+    }
+
+    original_facts(db, catalog, &mut subjects).await?;
+
+    Ok(subjects
+        .into_iter()
+        .map(|(id, (_, subject))| (id, access::effective_access(&subject, &roles, catalog)))
+        .collect())
+}
+
+/// The grants reaching `user_ids` through their groups: a row per membership, grant and capability
+/// of the grant's role (`user_id`, `grant_id`, `role_id`, the grant's account or organization, the
+/// account's organization and status, the role's scope and user-type floor, `capability_id`).
+/// Read with [`grant_target`] and [`add_role_row`]; explanations add the names they show.
+pub(super) fn grant_rows(user_ids: impl IntoIterator<Item = i64>) -> SelectStatement {
+    Query::select()
         .expr_as(col("m", "user_id"), Alias::new("user_id"))
+        .expr_as(col("g", "id"), Alias::new("grant_id"))
         .expr_as(col("g", "role_id"), Alias::new("role_id"))
         .expr_as(col("g", "account_id"), Alias::new("account_id"))
         .expr_as(col("g", "organization_id"), Alias::new("grant_organization_id"))
@@ -99,56 +127,45 @@ async fn effective_access_of_chunk(
             Alias::new("a"),
             col("a", "id").equals((Alias::new("g"), Alias::new("account_id"))),
         )
-        .and_where(col("m", "user_id").is_in(subjects.keys().copied()))
-        .to_owned();
-    let mut roles: HashMap<i32, RoleFacts> = HashMap::new();
-    for row in db.query_all(&grants).await? {
-        let user_id: i64 = row.try_get("", "user_id")?;
-        let Some((organization_id, subject)) = subjects.get_mut(&user_id) else { continue };
-        let role_id: i32 = row.try_get("", "role_id")?;
-        let account_id: Option<i32> = row.try_get("", "account_id")?;
-        let target = match account_id {
-            Some(account) => {
-                // Only active accounts of the user's own organization.
-                let account_org: Option<String> = row.try_get("", "account_organization_id")?;
-                let status: Option<String> = row.try_get("", "account_status")?;
-                if account_org.as_deref() != Some(organization_id.as_str()) || status.as_deref() != Some("ACTIVE") {
-                    continue;
-                }
-                GrantTarget::Account(account)
-            }
-            None => {
-                let grant_org: Option<String> = row.try_get("", "grant_organization_id")?;
-                if grant_org.as_deref() != Some(organization_id.as_str()) {
-                    continue;
-                }
-                GrantTarget::Organization
-            }
-        };
-        let grant = GrantFacts { role_id, target };
-        if !subject.grants.contains(&grant) {
-            subject.grants.push(grant);
+        .and_where(col("m", "user_id").is_in(user_ids))
+        .to_owned()
+}
+
+/// Where the grant of a [`grant_rows`] row applies for a user of `organization_id`, and whether
+/// that is an active account (an organization grant counts as active); `None` for a grant of
+/// another organization or on another organization's account.
+pub(super) fn grant_target(row: &QueryResult, organization_id: &str) -> Result<Option<(GrantTarget, bool)>, DbErr> {
+    Ok(match row.try_get::<Option<i32>>("", "account_id")? {
+        Some(account) => {
+            let account_org: Option<String> = row.try_get("", "account_organization_id")?;
+            let status: Option<String> = row.try_get("", "account_status")?;
+            (account_org.as_deref() == Some(organization_id))
+                .then(|| (GrantTarget::Account(account), status.as_deref() == Some("ACTIVE")))
         }
-        let role = match roles.entry(role_id) {
-            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::hash_map::Entry::Vacant(e) => e.insert(RoleFacts {
-                id: role_id,
-                scope: parse::<Scope>(row.try_get("", "scope")?)?.into(),
-                min_user_type: parse::<UserType>(row.try_get::<String>("", "min_user_type")?)?.into(),
-                capabilities: Default::default(),
-            }),
-        };
-        if let Some(cap) = row.try_get::<Option<i32>>("", "capability_id")? {
-            role.capabilities.insert(cap);
+        None => {
+            let grant_org: Option<String> = row.try_get("", "grant_organization_id")?;
+            (grant_org.as_deref() == Some(organization_id)).then_some((GrantTarget::Organization, true))
         }
+    })
+}
+
+/// Adds the role of a [`grant_rows`] row to `roles` (its scope and user-type floor, read once) with
+/// the row's capability; the role's id.
+pub(super) fn add_role_row(roles: &mut HashMap<i32, RoleFacts>, row: &QueryResult) -> Result<i32, DbErr> {
+    let role_id: i32 = row.try_get("", "role_id")?;
+    let role = match roles.entry(role_id) {
+        std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+        std::collections::hash_map::Entry::Vacant(e) => e.insert(RoleFacts {
+            id: role_id,
+            scope: parse::<Scope>(row.try_get("", "scope")?)?.into(),
+            min_user_type: parse::<UserType>(row.try_get::<String>("", "min_user_type")?)?.into(),
+            capabilities: Default::default(),
+        }),
+    };
+    if let Some(cap) = row.try_get::<Option<i32>>("", "capability_id")? {
+        role.capabilities.insert(cap);
     }
-
-    original_facts(db, catalog, &mut subjects).await?;
-
-    Ok(subjects
-        .into_iter()
-        .map(|(id, (_, subject))| (id, access::effective_access(&subject, &roles, catalog)))
-        .collect())
+    Ok(role_id)
 }
 
 /// The original (v1) user model's part of each subject: their base roles and add-on roles (one
@@ -261,7 +278,7 @@ pub async fn account_trees(
     Ok(by_org.into_iter().map(|(org, accounts)| (org, AccountTree::new(accounts))).collect())
 }
 
-fn parse<T: sea_orm::ActiveEnum<Value = String>>(text: String) -> Result<T, DbErr> {
+pub(super) fn parse<T: sea_orm::ActiveEnum<Value = String>>(text: String) -> Result<T, DbErr> {
     T::try_from_value(&text).map_err(|e| DbErr::Type(format!("{e:?}")))
 }
 

@@ -3,20 +3,17 @@
 
 use std::collections::HashMap;
 
-use entity::enums::{AccountStatus, Scope, UserType};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Order, Query};
+use entity::enums::{AccountStatus, UserType};
+use sea_orm::sea_query::{Alias, ExprTrait, JoinType, Order, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
+use super::access_facts::{self, col, parse};
 use super::lookup;
 use crate::access::explain::{
     self, Context, ExplainGrant, ExplainSubject, Explanation, NamedRule, On, Question, Visibility,
 };
-use crate::access::{Catalog, GrantTarget, RoleFacts, RoleId};
+use crate::access::{Catalog, RoleFacts, RoleId};
 use crate::error::{AppError, AppResult};
-
-fn col(table: &str, column: &str) -> Expr {
-    Expr::col((Alias::new(table), Alias::new(column)))
-}
 
 /// The explanation facts of users and of the roles granted to them.
 #[derive(Debug, Clone, Default)]
@@ -90,89 +87,26 @@ async fn load_chunk(
         return Ok(());
     }
 
-    let grants = Query::select()
-        .expr_as(col("m", "user_id"), Alias::new("user_id"))
-        .expr_as(col("g", "id"), Alias::new("grant_id"))
+    // The grants of access itself, with the names an explanation shows.
+    let mut grants = access_facts::grant_rows(found.keys().copied());
+    grants
         .expr_as(col("gr", "id"), Alias::new("group_id"))
         .expr_as(col("gr", "display_name"), Alias::new("group_name"))
-        .expr_as(col("g", "account_id"), Alias::new("account_id"))
-        .expr_as(col("g", "organization_id"), Alias::new("grant_organization_id"))
-        .expr_as(col("a", "organization_id"), Alias::new("account_organization_id"))
-        .expr_as(col("a", "status"), Alias::new("account_status"))
-        .expr_as(col("r", "id"), Alias::new("role_id"))
         .expr_as(col("r", "display_name"), Alias::new("role_name"))
-        .expr_as(col("r", "scope"), Alias::new("scope"))
-        .expr_as(col("r", "min_user_type"), Alias::new("min_user_type"))
-        .expr_as(col("rc", "capability_id"), Alias::new("capability_id"))
-        .from_as(Alias::new("group_memberships"), Alias::new("m"))
         .join_as(
             JoinType::InnerJoin,
             Alias::new("groups"),
             Alias::new("gr"),
             col("gr", "id").equals((Alias::new("m"), Alias::new("group_id"))),
         )
-        .join_as(
-            JoinType::InnerJoin,
-            Alias::new("access_grants"),
-            Alias::new("g"),
-            col("g", "group_id").equals((Alias::new("m"), Alias::new("group_id"))),
-        )
-        .join_as(
-            JoinType::InnerJoin,
-            Alias::new("roles"),
-            Alias::new("r"),
-            col("r", "id").equals((Alias::new("g"), Alias::new("role_id"))),
-        )
-        .join_as(
-            JoinType::LeftJoin,
-            Alias::new("role_capabilities"),
-            Alias::new("rc"),
-            col("rc", "role_id").equals((Alias::new("r"), Alias::new("id"))),
-        )
-        .join_as(
-            JoinType::LeftJoin,
-            Alias::new("accounts"),
-            Alias::new("a"),
-            col("a", "id").equals((Alias::new("g"), Alias::new("account_id"))),
-        )
-        .and_where(col("m", "user_id").is_in(found.keys().copied()))
-        .order_by((Alias::new("g"), Alias::new("id")), Order::Asc)
-        .to_owned();
+        .order_by((Alias::new("g"), Alias::new("id")), Order::Asc);
     for row in db.query_all(&grants).await? {
         let user_id: i64 = row.try_get("", "user_id")?;
         let Some(subject) = found.get_mut(&user_id) else { continue };
-        let role_id: i32 = row.try_get("", "role_id")?;
-        let account_id: Option<i32> = row.try_get("", "account_id")?;
-        let (target, account_active) = match account_id {
-            Some(account) => {
-                // Only accounts of the organization; canceled ones are kept, and give nothing.
-                let account_org: Option<String> = row.try_get("", "account_organization_id")?;
-                if account_org.as_deref() != Some(organization_id) {
-                    continue;
-                }
-                let status: Option<String> = row.try_get("", "account_status")?;
-                (GrantTarget::Account(account), status.as_deref() == Some("ACTIVE"))
-            }
-            None => {
-                let grant_org: Option<String> = row.try_get("", "grant_organization_id")?;
-                if grant_org.as_deref() != Some(organization_id) {
-                    continue;
-                }
-                (GrantTarget::Organization, true)
-            }
-        };
+        // Only grants of the organization; those on canceled accounts are kept, and give nothing.
+        let Some((target, account_active)) = access_facts::grant_target(&row, organization_id)? else { continue };
+        let role_id = access_facts::add_role_row(&mut facts.roles, &row)?;
         let grant_id: i32 = row.try_get("", "grant_id")?;
-        let role = facts.roles.entry(role_id).or_insert_with(|| RoleFacts {
-            id: role_id,
-            scope: crate::access::Scope::Account,
-            min_user_type: crate::access::UserType::Basic,
-            capabilities: Default::default(),
-        });
-        role.scope = parse::<Scope>(row.try_get("", "scope")?)?.into();
-        role.min_user_type = parse::<UserType>(row.try_get("", "min_user_type")?)?.into();
-        if let Some(cap) = row.try_get::<Option<i32>>("", "capability_id")? {
-            role.capabilities.insert(cap);
-        }
         if !subject.grants.iter().any(|g| g.grant_id == i64::from(grant_id)) {
             subject.grants.push(ExplainGrant {
                 grant_id: grant_id.into(),
@@ -191,10 +125,6 @@ async fn load_chunk(
         }
     }
     Ok(())
-}
-
-fn parse<T: sea_orm::ActiveEnum<Value = String>>(text: String) -> Result<T, DbErr> {
-    T::try_from_value(&text).map_err(|e| DbErr::Type(format!("{e:?}")))
 }
 
 /// What an explanation is asked about, as the client named it.
