@@ -12,6 +12,9 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://accessgraph.db?mode=rwc";
 /// SQLite gains nothing from more connections than this: writes are serialized anyway.
 const SQLITE_MAX_CONNECTIONS: u32 = 4;
 
+/// How long a pooled connection may sit idle before it is checked (pinged) when it is next used.
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(30);
+
 /// Connection options for `url`. SQLite: WAL, synchronous NORMAL, foreign keys, a busy timeout
 /// and a small pool (SeaORM would otherwise give SQLite a single connection, on which a query made
 /// while a transaction is open waits forever). Statement logging is off (it would log every query
@@ -38,6 +41,11 @@ pub fn connect_options(url: &str, max_connections: u32) -> ConnectOptions {
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(10))
         .sqlx_logging(false)
+        // sqlx pings every connection it hands out by default: a second round trip (on SQLite, a
+        // second hand-off to the connection's worker thread) for every statement. Only a
+        // connection idle long enough for a server restart, a proxy or a firewall to have dropped
+        // it is pinged.
+        .test_before_acquire_if_idle_for(IDLE_BEFORE_PING)
         // A session that leaves a transaction open (a request cancelled mid-change) is ended
         // rather than left holding its locks, and no statement waits for a lock forever.
         .map_sqlx_postgres_opts(|o| {

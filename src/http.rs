@@ -272,7 +272,7 @@ impl HttpState {
                 }
             };
         }
-        match auth::authenticate(&self.app.db, headers).await {
+        match auth::authenticate(&self.app.db, &self.app.key_check, headers).await {
             Ok(viewer) => Ok(viewer),
             Err(AuthError::BadApiKey | AuthError::SessionEnded) => {
                 let blocked = if auth::presented_key(headers).is_some() {

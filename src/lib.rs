@@ -25,6 +25,7 @@ use sea_orm::{DatabaseConnection, DbErr};
 use tokio::net::TcpListener;
 
 use crate::access::Catalog;
+use crate::auth::key_check::KeyCheck;
 use crate::domain::access_cache::AccessCache;
 use crate::graphql::{AppSchema, Services};
 
@@ -36,6 +37,8 @@ pub struct AppState {
     pub schema: AppSchema,
     /// Viewers' effective access between requests (see `domain::access_cache`).
     pub access_cache: Arc<AccessCache>,
+    /// Where each request's key check runs (see `auth::key_check`).
+    pub key_check: Arc<KeyCheck>,
     pub site: Arc<SiteOptions>,
 }
 
@@ -82,7 +85,15 @@ impl AppState {
         let catalog = Arc::new(domain::catalog::load(&db).await?);
         let schema =
             graphql::build_schema_with(Services { db: db.clone(), catalog: catalog.clone() }, site.introspection);
-        Ok(AppState { db, catalog, schema, access_cache: Arc::new(AccessCache::default()), site: Arc::new(site) })
+        let key_check = Arc::new(KeyCheck::for_connection(&db));
+        Ok(AppState {
+            db,
+            catalog,
+            schema,
+            access_cache: Arc::new(AccessCache::default()),
+            key_check,
+            site: Arc::new(site),
+        })
     }
 }
 

@@ -92,3 +92,77 @@ backend_test!(requests_record_the_users_last_activity, |app| {
     let at = seen.as_str().and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok()).expect("an ISO-8601 time");
     assert!((chrono::Utc::now() - at.to_utc()).num_seconds().abs() < 60, "{seen}");
 });
+
+fn hash_of(key: &str) -> String {
+    accessgraph::auth::keys::ApiKeySecret::presented(key).hash()
+}
+
+backend_test!(the_in_thread_and_pooled_key_checks_read_the_same_row, |app| {
+    use accessgraph::auth::key_check::KeyCheck;
+    use sea_orm::Set;
+    let user = app.create_user("checked@example.com", entity::enums::UserType::Basic).await;
+    let key = app.create_key(user).await;
+    app.set_user(user, |u| {
+        u.pending_upgrade_type = Set(Some(entity::enums::UserType::Full));
+        u.pending_upgrade_message = Set(Some("please".into()));
+    })
+    .await;
+    // The admin has a lastActive (set by this request); the new user has none.
+    app.query("{ actor { user { id } } }").await;
+    let (in_thread, pooled) = (KeyCheck::for_connection(&app.db), KeyCheck::pooled());
+    for hash in [hash_of(ADMIN_KEY), hash_of(&key)] {
+        let read = in_thread.row(&app.db, &hash).await.expect("in-thread key check").expect("a row");
+        assert_eq!(Some(read.clone()), pooled.row(&app.db, &hash).await.expect("pooled key check"));
+        assert_eq!(read.key_hash, hash);
+    }
+    let admin = in_thread.row(&app.db, &hash_of(ADMIN_KEY)).await.expect("key check").expect("a row");
+    assert!(admin.user.last_active.is_some());
+    let checked = in_thread.row(&app.db, &hash_of(&key)).await.expect("key check").expect("a row");
+    assert_eq!(checked.user.pending_upgrade_type, Some(entity::enums::UserType::Full));
+    assert_eq!(checked.user.email, "checked@example.com");
+    for check in [&in_thread, &pooled] {
+        assert_eq!(check.row(&app.db, &hash_of("NRAK-NOSUCHKEY")).await.expect("key check"), None);
+    }
+    // On a SQLite file the check runs on the request's thread; on PostgreSQL, through the pool.
+    let expected = u64::from(app.backend == crate::common::Backend::Sqlite) * 5;
+    assert_eq!(in_thread.embedded_statements(), expected);
+});
+
+backend_test!(key_checks_that_arrive_together_share_a_statement_and_get_their_own_rows, |app| {
+    use accessgraph::auth::key_check::KeyCheck;
+    use std::sync::atomic::Ordering;
+    let mut keys = Vec::new();
+    for i in 0..30 {
+        let user = app.create_user(&format!("k{i}@example.com"), entity::enums::UserType::Basic).await;
+        keys.push((user, app.create_key(user).await));
+    }
+    let gone = keys[7].0;
+    app.set_user(gone, |u| u.active = sea_orm::Set(false)).await;
+    let pooled = KeyCheck::pooled();
+    let hashes: Vec<String> = keys.iter().map(|(_, key)| hash_of(key)).chain([hash_of("NRAK-UNKNOWN")]).collect();
+    let before = app.statements.load(Ordering::SeqCst);
+    let rows = futures_util::future::join_all(hashes.iter().map(|hash| pooled.row(&app.db, hash))).await;
+    let statements = app.statements.load(Ordering::SeqCst) - before;
+    assert!(statements <= 2, "31 key checks arriving together took {statements} statements");
+    for ((user, _), row) in keys.iter().zip(&rows) {
+        let row = row.as_ref().expect("key check");
+        if *user == gone {
+            assert_eq!(row, &None, "a deactivated user's key");
+        } else {
+            assert_eq!(row.as_ref().map(|row| row.user.id), Some(*user));
+        }
+    }
+    assert_eq!(rows.last().map(|row| row.as_ref().ok().cloned()), Some(Some(None)));
+    // Through the router too: every request answers as its own user.
+    let answers = futures_util::future::join_all(
+        keys.iter().map(|(_, key)| app.graphql_as(Some(key), "{ actor { user { id } } }", Value::Null)),
+    )
+    .await;
+    for ((user, _), (status, body)) in keys.iter().zip(answers) {
+        if *user == gone {
+            assert_eq!(status, StatusCode::UNAUTHORIZED);
+        } else {
+            assert_eq!(body["data"]["actor"]["user"]["id"], json!(*user), "{body}");
+        }
+    }
+});

@@ -6,23 +6,22 @@
 //! the permission model (`access/`) evaluates the user's grants as they are now. A deactivated
 //! user's keys and sessions stop working at their next request; a deleted user's go with them.
 
+pub mod key_check;
 pub mod keys;
 pub mod passwords;
 pub mod sessions;
 pub mod sign_in;
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use chrono::{DateTime, Utc};
 use entity::user;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, IntoIden, JoinType, Query, SelectStatement};
-use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, FromQueryResult, IdenStatic, Iterable, QueryResult,
-    Statement, Value,
-};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, IntoIden, Query, SelectStatement};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, FromQueryResult, IdenStatic, Iterable, QueryResult};
 
+use self::key_check::KeyCheck;
 use self::keys::{ApiKeySecret, hashes_match};
 
 /// The authenticated caller of one request.
@@ -103,90 +102,27 @@ pub(crate) async fn note_activity(
 /// Resolves the request's key to a viewer, in one query that also reads the user and their
 /// organization's access version (and, at most every few minutes, a second that records the
 /// user's activity).
-pub async fn authenticate(db: &DatabaseConnection, headers: &HeaderMap) -> Result<Viewer, AuthError> {
+pub async fn authenticate(
+    db: &DatabaseConnection,
+    key_check: &KeyCheck,
+    headers: &HeaderMap,
+) -> Result<Viewer, AuthError> {
     let key = presented_key(headers).ok_or(AuthError::BadApiKey)?;
     let hash = key.hash();
-    let row =
-        db.query_one_raw(key_check_statement(db.get_database_backend(), &hash)).await?.ok_or(AuthError::BadApiKey)?;
-    let stored: String = row.try_get("", "key_hash")?;
-    if !hashes_match(&stored, &hash) {
+    let row = key_check.row(db, &hash).await?.ok_or(AuthError::BadApiKey)?;
+    if !hashes_match(&row.key_hash, &hash) {
         return Err(AuthError::BadApiKey);
     }
-    let user = user_of(&row)?;
+    let user = row.user;
     note_activity(db, user.id, user.last_active).await?;
     Ok(Viewer {
         user_id: user.id,
-        organization_id: row.try_get("", "organization_id")?,
+        organization_id: row.organization_id,
         authentication_domain_id: user.authentication_domain_id.clone(),
-        credential: Credential::ApiKey {
-            key_id: row.try_get("", "key_id")?,
-            account_id: row.try_get("", "key_account_id")?,
-        },
-        access_version: row.try_get("", "access_version")?,
+        credential: Credential::ApiKey { key_id: row.key_id, account_id: row.key_account_id },
+        access_version: row.access_version,
         user: Arc::new(user),
     })
-}
-
-/// The statement that checks a user key: the key, its user, the user's organization and its access
-/// version, in one row. Its SQL is built once per backend (it is the same for every request); only
-/// the key's hash changes.
-fn key_check_statement(backend: DbBackend, hash: &str) -> Statement {
-    static BUILT: [OnceLock<(String, Vec<Value>, usize)>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
-    let slot = match backend {
-        DbBackend::Postgres => 0,
-        DbBackend::Sqlite => 1,
-        _ => 2,
-    };
-    let (sql, values, hash_at) = BUILT[slot].get_or_init(|| {
-        const PLACEHOLDER: &str = "\u{0}key hash\u{0}";
-        let stmt = key_check_select(PLACEHOLDER.to_owned());
-        let built = backend.build(&stmt);
-        let values = built.values.map(|values| values.0).unwrap_or_default();
-        let hash_at = values
-            .iter()
-            .position(|value| matches!(value, Value::String(Some(s)) if s.as_str() == PLACEHOLDER))
-            .unwrap_or(usize::MAX);
-        (built.sql, values, hash_at)
-    });
-    let mut values = values.clone();
-    if let Some(value) = values.get_mut(*hash_at) {
-        *value = Value::from(hash);
-    }
-    Statement::from_sql_and_values(backend, sql.clone(), values)
-}
-
-fn key_check_select(hash: String) -> SelectStatement {
-    let (k, u, d, o) = (Alias::new("k"), Alias::new("u"), Alias::new("d"), Alias::new("o"));
-    let mut stmt = Query::select();
-    stmt.expr_as(Expr::col((k.clone(), Alias::new("id"))), Alias::new("key_id"))
-        .expr_as(Expr::col((k.clone(), Alias::new("key_hash"))), Alias::new("key_hash"))
-        .expr_as(Expr::col((k.clone(), Alias::new("account_id"))), Alias::new("key_account_id"))
-        .expr_as(Expr::col((d.clone(), Alias::new("organization_id"))), Alias::new("organization_id"))
-        .expr_as(Expr::col((o.clone(), Alias::new("access_version"))), Alias::new("access_version"));
-    select_user(&mut stmt, u.clone());
-    stmt.from_as(Alias::new("api_keys"), k.clone())
-        .join_as(
-            JoinType::InnerJoin,
-            Alias::new("users"),
-            u.clone(),
-            Expr::col((u.clone(), Alias::new("id"))).equals((k.clone(), Alias::new("user_id"))),
-        )
-        .join_as(
-            JoinType::InnerJoin,
-            Alias::new("authentication_domains"),
-            d.clone(),
-            Expr::col((d.clone(), Alias::new("id"))).equals((u.clone(), Alias::new("authentication_domain_id"))),
-        )
-        .join_as(
-            JoinType::InnerJoin,
-            Alias::new("organizations"),
-            o.clone(),
-            Expr::col((o, Alias::new("id"))).equals((d, Alias::new("organization_id"))),
-        )
-        .and_where(Expr::col((k.clone(), Alias::new("key_hash"))).eq(hash.clone()))
-        .and_where(Expr::col((k, Alias::new("key_type"))).eq("USER"))
-        .and_where(Expr::col((u, Alias::new("active"))).eq(true));
-    stmt
 }
 
 /// How authentication names the user's columns.
@@ -203,23 +139,4 @@ pub(crate) fn select_user(stmt: &mut SelectStatement, table: impl IntoIden + Clo
 /// The user a row of [`select_user`] carries.
 pub(crate) fn user_of(row: &QueryResult) -> Result<user::Model, DbErr> {
     user::Model::from_query_result(row, USER_PREFIX)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_key_check_binds_each_request_s_hash_to_the_sql_built_once() {
-        for backend in [DbBackend::Sqlite, DbBackend::Postgres] {
-            let first = key_check_statement(backend, "first-hash");
-            let second = key_check_statement(backend, "second-hash");
-            assert_eq!(first.sql, second.sql);
-            let values = |statement: &Statement| statement.values.clone().map(|values| values.0).unwrap_or_default();
-            assert!(values(&first).contains(&Value::from("first-hash")), "{backend:?}: {:?}", values(&first));
-            assert!(values(&second).contains(&Value::from("second-hash")));
-            assert!(!values(&second).contains(&Value::from("first-hash")));
-            assert!(values(&second).contains(&Value::from("USER")));
-        }
-    }
 }

@@ -40,10 +40,24 @@ pub struct TestApp {
     pub organization_id: String,
     pub primary_account_id: i32,
     pub admin_user_id: i64,
-    /// SQL statements executed so far through this app's connection.
-    pub statements: Arc<AtomicUsize>,
+    /// SQL statements executed so far through this app's connection and its router's key checks.
+    pub statements: Statements,
     _sqlite_dir: Option<tempfile::TempDir>,
     pg_schema: Option<PgSchema>,
+}
+
+/// SQL statements run for a test app: those of its connection (SeaORM's metric callback) and the
+/// key checks its router answered on the request's thread (SQLite, `auth::key_check`).
+#[derive(Clone)]
+pub struct Statements {
+    sql: Arc<AtomicUsize>,
+    key_check: Arc<accessgraph::auth::key_check::KeyCheck>,
+}
+
+impl Statements {
+    pub fn load(&self, ordering: Ordering) -> usize {
+        self.sql.load(ordering) + usize::try_from(self.key_check.embedded_statements()).unwrap_or(usize::MAX)
+    }
 }
 
 /// A PostgreSQL schema that is dropped with the test.
@@ -124,12 +138,13 @@ impl TestApp {
         let BootstrapOutcome::Created { organization_id, account_id, admin_user_id, .. } = outcome else {
             panic!("a fresh database must bootstrap");
         };
-        let statements = Arc::new(AtomicUsize::new(0));
-        let counter = statements.clone();
+        let sql = Arc::new(AtomicUsize::new(0));
+        let counter = sql.clone();
         db.set_metric_callback(move |_| {
             counter.fetch_add(1, Ordering::SeqCst);
         });
         let state = AppState::new(db.clone()).await.expect("app state");
+        let statements = Statements { sql, key_check: state.key_check.clone() };
         let router = http::router(state, http::HttpLimits::default());
         TestApp {
             backend,

@@ -1,0 +1,457 @@
+//! The statement that checks a user key, and where it runs.
+//!
+//! Every request with a key runs it, so it runs the cheapest way the backend allows:
+//! - on the embedded SQLite file, on the request's own thread, over a connection of a small set
+//!   kept for it ([`EmbeddedReaders`]). sqlx hands each SQLite statement to a worker thread of its
+//!   connection and back (two thread wake-ups), which was most of what a guarded request cost
+//!   (README, "Performance"); the statement itself is an indexed lookup of one row that takes
+//!   microseconds. Where that connection cannot answer at once (a busy or locked database, an
+//!   I/O error), the check goes through the pool;
+//! - on PostgreSQL, through the pool, coalesced ([`Coalescer`]): key checks that arrive while
+//!   another is in flight are answered together by one statement for all their keys. Under load
+//!   a few statements serve many requests; a request alone goes to the database at once.
+//!
+//! Freshness is the same either way: a request's key is read by a statement that begins after the
+//! request arrived, and sees every transaction committed before it began (in SQLite's WAL mode
+//! too, by any connection of any process). So a revoked key, a deactivated user or a new access
+//! version applies to the very next request.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use entity::enums::{EmailVerificationState, UserType};
+use entity::user;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query, SelectStatement};
+use sea_orm::{ActiveEnum, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, QueryResult, Statement, Value};
+use tokio::sync::{Semaphore, oneshot};
+
+use super::{select_user, user_of};
+
+/// What the key check reads in its one row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyRow {
+    pub key_id: String,
+    pub key_hash: String,
+    pub key_account_id: i32,
+    pub organization_id: String,
+    pub access_version: i64,
+    pub user: user::Model,
+}
+
+/// Runs the key check for one [`crate::AppState`].
+pub struct KeyCheck {
+    embedded: Option<EmbeddedReaders>,
+    pooled: Arc<Coalescer>,
+}
+
+impl KeyCheck {
+    /// The key check for `db`: on a SQLite file, in-thread over connections of its own; otherwise
+    /// through the pool.
+    pub fn for_connection(db: &DatabaseConnection) -> Self {
+        let embedded = match db.get_database_backend() {
+            DbBackend::Sqlite => EmbeddedReaders::for_pool(db.get_sqlite_connection_pool()),
+            _ => None,
+        };
+        KeyCheck { embedded, pooled: Arc::default() }
+    }
+
+    /// Always through the pool (what every backend falls back to).
+    pub fn pooled() -> Self {
+        KeyCheck { embedded: None, pooled: Arc::default() }
+    }
+
+    /// The row of the key whose hash is `hash`, of an active user, if there is one.
+    pub async fn row(&self, db: &DatabaseConnection, hash: &str) -> Result<Option<KeyRow>, DbErr> {
+        if let Some(embedded) = &self.embedded
+            && let Some(answer) = embedded.row(hash)
+        {
+            return Ok(answer);
+        }
+        self.pooled.row(db, hash).await
+    }
+
+    /// Key checks answered on the request's thread so far (they bypass SeaORM's metric callback,
+    /// which counts the pool's statements): what a count of statements per request adds.
+    pub fn embedded_statements(&self) -> u64 {
+        self.embedded.as_ref().map_or(0, |embedded| embedded.statements.load(Ordering::Relaxed))
+    }
+}
+
+fn pooled_row(row: &QueryResult) -> Result<KeyRow, DbErr> {
+    Ok(KeyRow {
+        key_id: row.try_get("", "key_id")?,
+        key_hash: row.try_get("", "key_hash")?,
+        key_account_id: row.try_get("", "key_account_id")?,
+        organization_id: row.try_get("", "organization_id")?,
+        access_version: row.try_get("", "access_version")?,
+        user: user_of(row)?,
+    })
+}
+
+/// Key checks through the pool, coalesced: the first key to arrive starts a batch and a task that
+/// runs it as soon as one of [`COALESCED_IN_FLIGHT`] statements may start; keys arriving until
+/// then join it. The statement begins after every key of its batch arrived, so it reads what was
+/// committed before each of their requests.
+struct Coalescer {
+    pending: Mutex<Batch>,
+    in_flight: Semaphore,
+}
+
+impl Default for Coalescer {
+    fn default() -> Self {
+        Coalescer { pending: Mutex::default(), in_flight: Semaphore::new(COALESCED_IN_FLIGHT) }
+    }
+}
+
+#[derive(Default)]
+struct Batch {
+    hashes: Vec<String>,
+    waiters: Vec<oneshot::Sender<Result<Option<KeyRow>, String>>>,
+}
+
+/// Key-check statements through the pool at once. Measured with 8 clients on PostgreSQL (README,
+/// "Performance"): one in flight gave the largest batches, two about as much throughput and no
+/// single statement that every key check waits behind; more made batches smaller and slower.
+const COALESCED_IN_FLIGHT: usize = 2;
+
+/// Keys in one statement at most; a key arriving at a full batch has a statement of its own.
+const MAX_BATCH: usize = 64;
+
+impl Coalescer {
+    async fn row(self: &Arc<Self>, db: &DatabaseConnection, hash: &str) -> Result<Option<KeyRow>, DbErr> {
+        let (sender, answer) = oneshot::channel();
+        let leads = {
+            let mut batch = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+            if batch.hashes.len() >= MAX_BATCH {
+                None
+            } else {
+                batch.hashes.push(hash.to_owned());
+                batch.waiters.push(sender);
+                Some(batch.hashes.len() == 1)
+            }
+        };
+        match leads {
+            None => {
+                let rows = db.query_all_raw(statement_for(db.get_database_backend(), &[hash])).await?;
+                rows.first().map(pooled_row).transpose()
+            }
+            Some(leads) => {
+                if leads {
+                    // A task of its own, so that a request that goes away does not strand the others.
+                    let (coalescer, db) = (self.clone(), db.clone());
+                    tokio::spawn(async move { coalescer.run(&db).await });
+                }
+                match answer.await {
+                    Ok(answer) => answer.map_err(DbErr::Custom),
+                    Err(_) => Err(DbErr::Custom("the key check ended without an answer".to_owned())),
+                }
+            }
+        }
+    }
+
+    async fn run(&self, db: &DatabaseConnection) {
+        // The semaphore is never closed.
+        let _permit = self.in_flight.acquire().await.ok();
+        let Batch { hashes, waiters } =
+            std::mem::take(&mut *self.pending.lock().unwrap_or_else(PoisonError::into_inner));
+        if hashes.is_empty() {
+            return;
+        }
+        let keys: Vec<&str> = hashes.iter().map(String::as_str).collect();
+        let found = db.query_all_raw(statement_for(db.get_database_backend(), &keys)).await.and_then(|rows| {
+            rows.iter()
+                .map(|row| pooled_row(row).map(|row| (row.key_hash.clone(), row)))
+                .collect::<Result<HashMap<_, _>, _>>()
+        });
+        for (hash, waiter) in hashes.iter().zip(waiters) {
+            let answer = match &found {
+                Ok(rows) => Ok(rows.get(hash).cloned()),
+                Err(error) => Err(error.to_string()),
+            };
+            // A waiter that went away (its request was cancelled) needs no answer.
+            let _ = waiter.send(answer);
+        }
+    }
+}
+
+/// Connections to the SQLite file kept for the key check. One is taken for the statement and put
+/// back after it; there are never more than the threads checking keys at once.
+struct EmbeddedReaders {
+    path: PathBuf,
+    idle: Mutex<Vec<rusqlite::Connection>>,
+    statements: AtomicU64,
+}
+
+/// Connections kept idle at most (the runtime has one worker thread per core).
+const MAX_IDLE_READERS: usize = 16;
+
+impl EmbeddedReaders {
+    fn for_pool(pool: &sea_orm::sqlx::SqlitePool) -> Option<Self> {
+        let options = pool.connect_options();
+        let path = options.get_filename();
+        // An in-memory database (sqlx names it `file:sqlx-in-memory-N`) is private to the pool's
+        // connections: only a file can be read from here.
+        let name = path.to_string_lossy();
+        if name.is_empty() || name.starts_with(":memory:") || name.starts_with("file:") {
+            return None;
+        }
+        Some(EmbeddedReaders { path: path.to_owned(), idle: Mutex::new(Vec::new()), statements: AtomicU64::new(0) })
+    }
+
+    /// `Some(answer)`, or `None` when this connection could not answer (the pool then does).
+    fn row(&self, hash: &str) -> Option<Option<KeyRow>> {
+        let taken = self.idle.lock().unwrap_or_else(PoisonError::into_inner).pop();
+        let conn = match taken {
+            Some(conn) => conn,
+            None => match self.open() {
+                Ok(conn) => conn,
+                Err(error) => {
+                    tracing::warn!(%error, "opening an embedded key-check connection failed; using the pool");
+                    return None;
+                }
+            },
+        };
+        self.statements.fetch_add(1, Ordering::Relaxed);
+        match embedded_row(&conn, hash) {
+            Ok(answer) => {
+                let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+                if idle.len() < MAX_IDLE_READERS {
+                    idle.push(conn);
+                }
+                Some(answer)
+            }
+            Err(error) => {
+                // A busy database answers through the pool, which waits; the connection is dropped.
+                tracing::debug!(%error, "embedded key check did not answer; using the pool");
+                None
+            }
+        }
+    }
+
+    fn open(&self) -> rusqlite::Result<rusqlite::Connection> {
+        use rusqlite::OpenFlags;
+        let conn = rusqlite::Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        // It only reads, and never waits on the request's thread for a lock.
+        conn.pragma_update(None, "query_only", true)?;
+        conn.busy_timeout(Duration::ZERO)?;
+        Ok(conn)
+    }
+}
+
+fn embedded_row(conn: &rusqlite::Connection, hash: &str) -> rusqlite::Result<Option<KeyRow>> {
+    let built = statement(DbBackend::Sqlite, hash);
+    let values = built.values.map(|values| values.0).unwrap_or_default();
+    let mut params = Vec::with_capacity(values.len());
+    for value in &values {
+        params.push(match value {
+            Value::String(Some(s)) => rusqlite::types::Value::Text(s.clone()),
+            Value::Bool(Some(b)) => rusqlite::types::Value::Integer(i64::from(*b)),
+            other => {
+                return Err(rusqlite::Error::ToSqlConversionFailure(
+                    format!("the key check binds no {other:?}").into(),
+                ));
+            }
+        });
+    }
+    let mut stmt = conn.prepare_cached(&built.sql)?;
+    let at = column_indexes(&stmt)?;
+    let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
+    let Some(row) = rows.next()? else { return Ok(None) };
+    let user_type = UserType::try_from_value(&row.get(at.user_type)?).map_err(conversion)?;
+    let verification = EmailVerificationState::try_from_value(&row.get(at.verification)?).map_err(conversion)?;
+    let pending = row
+        .get::<_, Option<String>>(at.pending_upgrade_type)?
+        .map(|value| UserType::try_from_value(&value))
+        .transpose()
+        .map_err(conversion)?;
+    Ok(Some(KeyRow {
+        key_id: row.get(at.key_id)?,
+        key_hash: row.get(at.key_hash)?,
+        key_account_id: row.get(at.key_account_id)?,
+        organization_id: row.get(at.organization_id)?,
+        access_version: row.get(at.access_version)?,
+        user: user::Model {
+            id: row.get(at.id)?,
+            authentication_domain_id: row.get(at.authentication_domain_id)?,
+            email: row.get(at.email)?,
+            email_lower: row.get(at.email_lower)?,
+            name: row.get(at.name)?,
+            user_type,
+            time_zone: row.get(at.time_zone)?,
+            email_verification_state: verification,
+            pending_upgrade_type: pending,
+            pending_upgrade_message: row.get(at.pending_upgrade_message)?,
+            active: row.get(at.active)?,
+            last_active: row.get::<_, Option<DateTime<Utc>>>(at.last_active)?,
+            created_at: row.get::<_, DateTime<Utc>>(at.created_at)?,
+        },
+    }))
+}
+
+/// Where each column of the key check's row is. Looking a column up by name scans every column
+/// name, on every read; the SQL is the same for every request, so the positions are found once.
+struct ColumnIndexes {
+    key_id: usize,
+    key_hash: usize,
+    key_account_id: usize,
+    organization_id: usize,
+    access_version: usize,
+    id: usize,
+    authentication_domain_id: usize,
+    email: usize,
+    email_lower: usize,
+    name: usize,
+    user_type: usize,
+    time_zone: usize,
+    verification: usize,
+    pending_upgrade_type: usize,
+    pending_upgrade_message: usize,
+    active: usize,
+    last_active: usize,
+    created_at: usize,
+}
+
+fn column_indexes(stmt: &rusqlite::Statement<'_>) -> rusqlite::Result<&'static ColumnIndexes> {
+    static FOUND: OnceLock<ColumnIndexes> = OnceLock::new();
+    if let Some(found) = FOUND.get() {
+        return Ok(found);
+    }
+    let at = |name: &str| stmt.column_index(name);
+    let found = ColumnIndexes {
+        key_id: at("key_id")?,
+        key_hash: at("key_hash")?,
+        key_account_id: at("key_account_id")?,
+        organization_id: at("organization_id")?,
+        access_version: at("access_version")?,
+        id: at("u_id")?,
+        authentication_domain_id: at("u_authentication_domain_id")?,
+        email: at("u_email")?,
+        email_lower: at("u_email_lower")?,
+        name: at("u_name")?,
+        user_type: at("u_user_type")?,
+        time_zone: at("u_time_zone")?,
+        verification: at("u_email_verification_state")?,
+        pending_upgrade_type: at("u_pending_upgrade_type")?,
+        pending_upgrade_message: at("u_pending_upgrade_message")?,
+        active: at("u_active")?,
+        last_active: at("u_last_active")?,
+        created_at: at("u_created_at")?,
+    };
+    Ok(FOUND.get_or_init(|| found))
+}
+
+fn conversion(error: DbErr) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(error))
+}
+
+/// The statement that checks a user key: the key, its user, the user's organization and its access
+/// version, in one row.
+pub(super) fn statement(backend: DbBackend, hash: &str) -> Statement {
+    statement_for(backend, &[hash])
+}
+
+/// [`statement`] for several keys at once: a row for each key found. Its SQL is built once per
+/// backend and number of keys (it is the same for every request); only the hashes change.
+fn statement_for(backend: DbBackend, hashes: &[&str]) -> Statement {
+    type Built = Arc<(String, Vec<Value>, Vec<usize>)>;
+    static BUILT: OnceLock<Mutex<HashMap<(bool, usize), Built>>> = OnceLock::new();
+    let built = {
+        let mut built = BUILT.get_or_init(Mutex::default).lock().unwrap_or_else(PoisonError::into_inner);
+        let key = (backend == DbBackend::Postgres, hashes.len());
+        built.entry(key).or_insert_with(|| Arc::new(build(backend, hashes.len()))).clone()
+    };
+    let (sql, values, hash_at) = &*built;
+    let mut values = values.clone();
+    for (at, hash) in hash_at.iter().zip(hashes) {
+        if let Some(value) = values.get_mut(*at) {
+            *value = Value::from(*hash);
+        }
+    }
+    Statement::from_sql_and_values(backend, sql.clone(), values)
+}
+
+/// The SQL for `keys` keys, its values with a placeholder for each hash, and where they are.
+fn build(backend: DbBackend, keys: usize) -> (String, Vec<Value>, Vec<usize>) {
+    let placeholder = |i: usize| format!("\u{0}key hash {i}\u{0}");
+    let stmt = select((0..keys).map(placeholder).collect());
+    let built = backend.build(&stmt);
+    let values = built.values.map(|values| values.0).unwrap_or_default();
+    let hash_at = (0..keys)
+        .map(|i| {
+            let wanted = placeholder(i);
+            values
+                .iter()
+                .position(|value| matches!(value, Value::String(Some(s)) if *s == wanted))
+                .unwrap_or(usize::MAX)
+        })
+        .collect();
+    (built.sql, values, hash_at)
+}
+
+fn select(hashes: Vec<String>) -> SelectStatement {
+    let (k, u, d, o) = (Alias::new("k"), Alias::new("u"), Alias::new("d"), Alias::new("o"));
+    let mut stmt = Query::select();
+    stmt.expr_as(Expr::col((k.clone(), Alias::new("id"))), Alias::new("key_id"))
+        .expr_as(Expr::col((k.clone(), Alias::new("key_hash"))), Alias::new("key_hash"))
+        .expr_as(Expr::col((k.clone(), Alias::new("account_id"))), Alias::new("key_account_id"))
+        .expr_as(Expr::col((d.clone(), Alias::new("organization_id"))), Alias::new("organization_id"))
+        .expr_as(Expr::col((o.clone(), Alias::new("access_version"))), Alias::new("access_version"));
+    select_user(&mut stmt, u.clone());
+    let key_hash = Expr::col((k.clone(), Alias::new("key_hash")));
+    let matches = if hashes.len() == 1 { key_hash.eq(hashes[0].clone()) } else { key_hash.is_in(hashes) };
+    stmt.from_as(Alias::new("api_keys"), k.clone())
+        .join_as(
+            JoinType::InnerJoin,
+            Alias::new("users"),
+            u.clone(),
+            Expr::col((u.clone(), Alias::new("id"))).equals((k.clone(), Alias::new("user_id"))),
+        )
+        .join_as(
+            JoinType::InnerJoin,
+            Alias::new("authentication_domains"),
+            d.clone(),
+            Expr::col((d.clone(), Alias::new("id"))).equals((u.clone(), Alias::new("authentication_domain_id"))),
+        )
+        .join_as(
+            JoinType::InnerJoin,
+            Alias::new("organizations"),
+            o.clone(),
+            Expr::col((o, Alias::new("id"))).equals((d, Alias::new("organization_id"))),
+        )
+        .and_where(matches)
+        .and_where(Expr::col((k, Alias::new("key_type"))).eq("USER"))
+        .and_where(Expr::col((u, Alias::new("active"))).eq(true));
+    stmt
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_key_check_binds_each_request_s_hash_to_the_sql_built_once() {
+        for backend in [DbBackend::Sqlite, DbBackend::Postgres] {
+            let first = statement(backend, "first-hash");
+            let second = statement(backend, "second-hash");
+            assert_eq!(first.sql, second.sql);
+            let values = |statement: &Statement| statement.values.clone().map(|values| values.0).unwrap_or_default();
+            assert!(values(&first).contains(&Value::from("first-hash")), "{backend:?}: {:?}", values(&first));
+            assert!(values(&second).contains(&Value::from("second-hash")));
+            assert!(!values(&second).contains(&Value::from("first-hash")));
+            assert!(values(&second).contains(&Value::from("USER")));
+            let three = statement_for(backend, &["a", "b", "c"]);
+            assert_ne!(three.sql, first.sql);
+            for hash in ["a", "b", "c"] {
+                assert!(values(&three).contains(&Value::from(hash)), "{backend:?}: {:?}", values(&three));
+            }
+            assert_eq!(statement_for(backend, &["d", "e", "f"]).sql, three.sql);
+        }
+    }
+}
