@@ -238,8 +238,11 @@ impl EmbeddedReaders {
             &self.path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
-        // It only reads, and never waits on the request's thread for a lock.
+        // It only reads, and never waits on the request's thread for a lock. It reads a few pages
+        // of four indexes and tables: a page cache of 256 KiB (SQLite's default is 2 MiB per
+        // connection) keeps them.
         conn.pragma_update(None, "query_only", true)?;
+        conn.pragma_update(None, "cache_size", -256)?;
         conn.busy_timeout(Duration::ZERO)?;
         Ok(conn)
     }
