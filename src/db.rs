@@ -12,6 +12,9 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://accessgraph.db?mode=rwc";
 /// SQLite gains nothing from more connections than this: writes are serialized anyway.
 const SQLITE_MAX_CONNECTIONS: u32 = 4;
 
+/// Rows a SQLite statement may queue for its reader: a whole page of 500 and then some.
+const SQLITE_ROW_BUFFER: usize = 1024;
+
 /// How long a pooled connection may sit idle before it is checked (pinged) when it is next used.
 const IDLE_BEFORE_PING: Duration = Duration::from_secs(30);
 
@@ -59,6 +62,10 @@ pub fn connect_options(url: &str, max_connections: u32) -> ConnectOptions {
                 // How long a write waits for another writer's lock. Changes begin with
                 // `BEGIN IMMEDIATE` (`domain::in_transaction`), so they wait here rather than fail.
                 .busy_timeout(Duration::from_secs(10))
+                // Rows come back from the connection's worker thread through a bounded channel;
+                // at sqlx's default of 50 a 500-row page stops the worker ten times to wait for
+                // the reader. A page fits whole.
+                .row_buffer_size(SQLITE_ROW_BUFFER)
         });
     opts
 }
