@@ -136,7 +136,7 @@ impl Coalescer {
         };
         match leads {
             None => {
-                let rows = db.query_all_raw(statement_for(db.get_database_backend(), &[hash])).await?;
+                let rows = db.query_all_raw(statement(db.get_database_backend(), &[hash])).await?;
                 rows.first().map(pooled_row).transpose()
             }
             Some(leads) => {
@@ -162,7 +162,7 @@ impl Coalescer {
             return;
         }
         let keys: Vec<&str> = hashes.iter().map(String::as_str).collect();
-        let found = db.query_all_raw(statement_for(db.get_database_backend(), &keys)).await.and_then(|rows| {
+        let found = db.query_all_raw(statement(db.get_database_backend(), &keys)).await.and_then(|rows| {
             rows.iter()
                 .map(|row| pooled_row(row).map(|row| (row.key_hash.clone(), row)))
                 .collect::<Result<HashMap<_, _>, _>>()
@@ -249,7 +249,7 @@ impl EmbeddedReaders {
 }
 
 fn embedded_row(conn: &rusqlite::Connection, hash: &str) -> rusqlite::Result<Option<KeyRow>> {
-    let built = statement(DbBackend::Sqlite, hash);
+    let built = statement(DbBackend::Sqlite, &[hash]);
     let values = built.values.map(|values| values.0).unwrap_or_default();
     let mut params = Vec::with_capacity(values.len());
     for value in &values {
@@ -354,15 +354,10 @@ fn conversion(error: DbErr) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(error))
 }
 
-/// The statement that checks a user key: the key, its user, the user's organization and its access
-/// version, in one row.
-pub(super) fn statement(backend: DbBackend, hash: &str) -> Statement {
-    statement_for(backend, &[hash])
-}
-
-/// [`statement`] for several keys at once: a row for each key found. Its SQL is built once per
-/// backend and number of keys (it is the same for every request); only the hashes change.
-fn statement_for(backend: DbBackend, hashes: &[&str]) -> Statement {
+/// The statement that checks user keys: for each key found, the key, its user, the user's
+/// organization and its access version, in one row. Its SQL is built once per backend and number
+/// of keys (it is the same for every request); only the hashes change.
+fn statement(backend: DbBackend, hashes: &[&str]) -> Statement {
     type Built = Arc<(String, Vec<Value>, Vec<usize>)>;
     static BUILT: OnceLock<Mutex<HashMap<(bool, usize), Built>>> = OnceLock::new();
     let built = {
@@ -441,20 +436,20 @@ mod tests {
     #[test]
     fn the_key_check_binds_each_request_s_hash_to_the_sql_built_once() {
         for backend in [DbBackend::Sqlite, DbBackend::Postgres] {
-            let first = statement(backend, "first-hash");
-            let second = statement(backend, "second-hash");
+            let first = statement(backend, &["first-hash"]);
+            let second = statement(backend, &["second-hash"]);
             assert_eq!(first.sql, second.sql);
             let values = |statement: &Statement| statement.values.clone().map(|values| values.0).unwrap_or_default();
             assert!(values(&first).contains(&Value::from("first-hash")), "{backend:?}: {:?}", values(&first));
             assert!(values(&second).contains(&Value::from("second-hash")));
             assert!(!values(&second).contains(&Value::from("first-hash")));
             assert!(values(&second).contains(&Value::from("USER")));
-            let three = statement_for(backend, &["a", "b", "c"]);
+            let three = statement(backend, &["a", "b", "c"]);
             assert_ne!(three.sql, first.sql);
             for hash in ["a", "b", "c"] {
                 assert!(values(&three).contains(&Value::from(hash)), "{backend:?}: {:?}", values(&three));
             }
-            assert_eq!(statement_for(backend, &["d", "e", "f"]).sql, three.sql);
+            assert_eq!(statement(backend, &["d", "e", "f"]).sql, three.sql);
         }
     }
 }

@@ -39,7 +39,7 @@ pub async fn load(
     }
     // What the original (v1) user model gives them (at most two statements more).
     let users: Vec<(i64, String)> = facts.subjects.iter().map(|s| (s.user_id, organization_id.to_owned())).collect();
-    let mut original = super::access_facts::original_capabilities(db, catalog, &users).await?;
+    let mut original = access_facts::original_capabilities(db, catalog, &users).await?;
     for subject in &mut facts.subjects {
         subject.original = original.remove(&subject.user_id).unwrap_or_default();
     }

@@ -41,9 +41,6 @@ impl Refusal {
     }
 }
 
-/// Checks `request`'s document. A document that does not parse passes: executing it reports the
-/// syntax error in GraphQL's usual way. The parsed document is kept in `request`, so it is
-/// parsed once.
 /// Documents parsed lately, by their text: clients (tooling, dashboards, scripts) send the same few
 /// documents over and over, and parsing one costs more than the rest of a small request's checks.
 /// Only short documents are kept, so the cache stays small whatever clients send.
@@ -84,6 +81,9 @@ impl Default for ParsedDocuments {
     }
 }
 
+/// Checks `request`'s document. A document that does not parse passes: executing it reports the
+/// syntax error in GraphQL's usual way. The parsed document is kept in `request`, so it is
+/// parsed once.
 pub fn check(
     request: &mut async_graphql::Request,
     limits: &HttpLimits,
