@@ -475,15 +475,12 @@ async fn drive(
     Ok((Summary::of(all, started.elapsed()), failures))
 }
 
-/// Peak resident memory since the last reset, in MB (Linux; 0 elsewhere).
-fn peak_rss_mb() -> f64 {
+/// A `kB` field of /proc/self/status, in MB (Linux; 0 elsewhere).
+fn status_mb(field: &str) -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|status| {
-            status
-                .lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+            status.lines().find(|l| l.starts_with(field)).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
         })
         .map_or(0.0, |kb| kb / 1024.0)
 }
@@ -491,6 +488,38 @@ fn peak_rss_mb() -> f64 {
 /// Resets the peak RSS to the current RSS (Linux: `5` to /proc/self/clear_refs).
 fn reset_peak_rss() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// The peak of the process's anonymous memory (its heap and stacks, without the pages of its own
+/// executable mapped from disk), sampled every 5 ms until dropped; the kernel keeps no peak of it.
+struct AnonPeak {
+    peak_kb: Arc<AtomicU64>,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl AnonPeak {
+    fn start() -> AnonPeak {
+        let (peak_kb, stop) = (Arc::new(AtomicU64::new(0)), Arc::new(std::sync::atomic::AtomicBool::new(false)));
+        let (peak, stopped) = (peak_kb.clone(), stop.clone());
+        std::thread::spawn(move || {
+            while !stopped.load(Ordering::Relaxed) {
+                let kb = (status_mb("RssAnon:") * 1024.0) as u64;
+                peak.fetch_max(kb, Ordering::Relaxed);
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        });
+        AnonPeak { peak_kb, stop }
+    }
+
+    fn mb(&self) -> f64 {
+        self.peak_kb.load(Ordering::Relaxed) as f64 / 1024.0
+    }
+}
+
+impl Drop for AnonPeak {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
 }
 
 fn ms(d: Duration) -> f64 {
@@ -525,6 +554,7 @@ async fn measure_backend(args: &Args, backend: &Backend, bare: SocketAddr) -> Re
     }
     let (addr, server) = start(router).await?;
     reset_peak_rss();
+    let anon_peak = AnonPeak::start();
     let wanted = |name: &str| args.only.as_deref().is_none_or(|only| name.contains(only));
 
     println!(
@@ -550,7 +580,13 @@ async fn measure_backend(args: &Args, backend: &Backend, bare: SocketAddr) -> Re
         failures += failed + failed_single;
         print_row(name, &run, sql, bare_run.per_second, &single);
     }
-    println!("peak RSS under load: {:.0} MB (the whole process: server, clients and the bare baseline)", peak_rss_mb());
+    println!(
+        "peak RSS under load: {:.0} MB (the whole process: server, clients and the bare baseline); of it, pages mapped from \
+         files (the executable, its libraries) {:.0} MB, peak anonymous memory (heap, stacks) {:.0} MB",
+        status_mb("VmHWM:"),
+        status_mb("RssFile:"),
+        anon_peak.mb()
+    );
     if failures > 0 {
         println!("WARNING: {failures} answers were not a 200 without errors");
     }

@@ -5,6 +5,7 @@
 //! and every permission decision is made by [`access`].
 
 pub mod access;
+mod allocator;
 pub mod auth;
 pub mod client;
 pub mod config;

@@ -426,15 +426,11 @@ impl UserManagementUser {
     ) -> Result<Option<UserManagementUserGroups>> {
         let _ = cursor;
         let groups = loaders(ctx)?.user_groups.load_one(self.0.id).await.map_err(storage)?.unwrap_or_default();
-        let groups = only_ids(groups.to_vec(), id.as_deref(), |g| &g.id);
-        Ok(Some(UserManagementUserGroups {
-            total_count: count(groups.len() as u64),
-            groups: groups
-                .into_iter()
-                .map(|g| UserManagementUserGroup { display_name: g.display_name, id: ID(g.id) })
-                .collect(),
-            next_cursor: None,
-        }))
+        let groups: Vec<UserManagementUserGroup> = only_ids(groups.iter().collect(), id.as_deref(), |g| &g.id)
+            .into_iter()
+            .map(|g| UserManagementUserGroup { display_name: g.display_name.clone(), id: ID(g.id.clone()) })
+            .collect();
+        Ok(Some(UserManagementUserGroups { total_count: count(groups.len() as u64), groups, next_cursor: None }))
     }
 }
 
