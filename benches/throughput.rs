@@ -11,7 +11,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use accessgraph::auth::keys::ApiKeySecret;
@@ -494,12 +494,12 @@ fn reset_peak_rss() {
 /// executable mapped from disk), sampled every 5 ms until dropped; the kernel keeps no peak of it.
 struct AnonPeak {
     peak_kb: Arc<AtomicU64>,
-    stop: Arc<std::sync::atomic::AtomicBool>,
+    stop: Arc<AtomicBool>,
 }
 
 impl AnonPeak {
     fn start() -> AnonPeak {
-        let (peak_kb, stop) = (Arc::new(AtomicU64::new(0)), Arc::new(std::sync::atomic::AtomicBool::new(false)));
+        let (peak_kb, stop) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicBool::new(false)));
         let (peak, stopped) = (peak_kb.clone(), stop.clone());
         std::thread::spawn(move || {
             while !stopped.load(Ordering::Relaxed) {

@@ -471,24 +471,17 @@ impl UserManagementGroup {
     ) -> Result<Option<UserManagementGroupUsers>> {
         let _ = cursor;
         let users = loaders(ctx)?.group_users.load_one(self.0.id.clone()).await.map_err(storage)?.unwrap_or_default();
-        let ids: Option<Vec<ID>> = id;
-        let users: Vec<user::Model> = match &ids {
-            Some(ids) => users.iter().filter(|u| ids.iter().any(|i| i.0 == u.id.to_string())).cloned().collect(),
-            None => users.to_vec(),
-        };
-        Ok(Some(UserManagementGroupUsers {
-            total_count: count(users.len() as u64),
-            users: users
-                .into_iter()
-                .map(|u| UserManagementGroupUser {
-                    email: u.email,
-                    id: ID(u.id.to_string()),
-                    name: u.name,
-                    time_zone: u.time_zone,
-                })
-                .collect(),
-            next_cursor: None,
-        }))
+        let users: Vec<UserManagementGroupUser> = users
+            .iter()
+            .filter(|u| id.as_ref().is_none_or(|ids| ids.iter().any(|i| i.0 == u.id.to_string())))
+            .map(|u| UserManagementGroupUser {
+                email: u.email.clone(),
+                id: ID(u.id.to_string()),
+                name: u.name.clone(),
+                time_zone: u.time_zone.clone(),
+            })
+            .collect();
+        Ok(Some(UserManagementGroupUsers { total_count: count(users.len() as u64), users, next_cursor: None }))
     }
 }
 
