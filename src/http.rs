@@ -240,7 +240,7 @@ impl HttpState {
         let state = &self.app;
         let loaders = Loaders::for_viewer(&state.db, &state.catalog, &state.access_cache, &viewer).await;
         let gql = gql.data(loaders).data(viewer).data(crate::graphql::PublicUrl(public_url));
-        let response = state.schema.execute(gql).await;
+        let response = crate::graphql::execute(&state.schema, gql).await;
         record.executed(&response);
         GraphQLResponse::from(response).into_response()
     }

@@ -1,9 +1,13 @@
 //! `actor { user organization accounts account(id) }`.
 
-use serde_json::json;
+use axum::body::Body;
+use axum::http::Request;
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
 
 use crate::backend_test;
-use crate::common::ADMIN_EMAIL;
+use crate::common::{ADMIN_EMAIL, ADMIN_KEY};
 
 backend_test!(actor_user_is_the_keys_owner, |app| {
     let body = app.query("{ actor { user { id email name timeZoneName createdAt } } }").await;
@@ -63,6 +67,40 @@ backend_test!(an_inaccessible_account_is_null_with_a_forbidden_error_and_sibling
         assert_eq!(errors[0]["extensions"]["errorClass"], "FORBIDDEN");
         assert_eq!(errors[0]["message"], format!("You are not authorized to perform this action on account {id}"));
     }
+});
+
+backend_test!(a_refused_field_is_null_under_its_alias_in_fragments_and_when_it_is_its_objects_only_field, |app| {
+    let other = app.create_account("Hidden").await;
+    // The only field of `actor`: `actor` is still an object, holding the null.
+    let body = app.query(&format!("{{ actor {{ account(id: {other}) {{ id }} }} }}")).await;
+    assert_eq!(body["data"], json!({"actor": {"account": null}}), "{body}");
+    assert_eq!(body["errors"][0]["path"], json!(["actor", "account"]));
+    // Under an alias, in an inline fragment and in a named fragment, between siblings.
+    let query = format!(
+        "query {{ actor {{ ... on Actor {{ hidden: account(id: {other}) {{ id }} }} user {{ email }} ...More }} }}
+         fragment More on Actor {{ again: account(id: {other}) {{ name }} mine: account(id: {}) {{ id }} }}",
+        app.primary_account_id
+    );
+    let body = app.query(&query).await;
+    assert_eq!(
+        body["data"],
+        json!({"actor": {"hidden": null, "user": {"email": ADMIN_EMAIL}, "again": null, "mine": {"id": app.primary_account_id}}}),
+        "{body}"
+    );
+    // The nulls sit among their siblings in the document's order, as the response's text shows.
+    let request = Request::post("/graphql")
+        .header("Content-Type", "application/json")
+        .header("Api-Key", ADMIN_KEY)
+        .body(Body::from(json!({ "query": query }).to_string()))
+        .expect("request");
+    let response = app.router.clone().oneshot(request).await.expect("router answers");
+    let text =
+        String::from_utf8(response.into_body().collect().await.expect("body").to_bytes().to_vec()).expect("utf-8");
+    let at = |key: &str| text.find(&format!("\"{key}\":")).unwrap_or_else(|| panic!("{key} in {text}"));
+    assert!(at("hidden") < at("user") && at("user") < at("again") && at("again") < at("mine"), "{text}");
+    let mut paths: Vec<Value> = body["errors"].as_array().expect("errors").iter().map(|e| e["path"].clone()).collect();
+    paths.sort_by_key(|p| p.to_string());
+    assert_eq!(paths, [json!(["actor", "again"]), json!(["actor", "hidden"])]);
 });
 
 backend_test!(actor_user_is_one_statement_while_the_viewers_access_is_unchanged, |app| {

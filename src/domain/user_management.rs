@@ -8,10 +8,10 @@ use std::collections::HashMap;
 
 use entity::enums::{EmailVerificationState, UserType};
 use entity::{authentication_domain, group, group_membership, user};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, LikeExpr, Query, QueryStatementBuilder};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, LikeExpr, Query, QueryStatementBuilder, Values};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
-    QueryTrait, Select,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QueryTrait, Select, Statement, Value,
 };
 
 /// One page of a list, and how many rows the whole list has.
@@ -46,9 +46,9 @@ where
         Some(cond) => select.filter(cond),
         None => select,
     };
-    let mut query = select.offset(offset).limit(limit + 1).into_query();
+    let mut query = select.into_query();
     query.expr_as(Expr::SubQuery(None, Box::new(counted.clone().into_sub_query_statement())), Alias::new(TOTAL));
-    let rows = db.query_all(&query).await?;
+    let rows = db.query_all_raw(with_limit(db.get_database_backend().build(&query), limit + 1, offset)).await?;
     let mut total = None;
     let mut items = Vec::with_capacity(rows.len());
     for row in &rows {
@@ -70,6 +70,22 @@ where
 
 /// The column of a page's rows that carries the list's count.
 const TOTAL: &str = "ag_list_total";
+
+/// `statement` with `LIMIT limit OFFSET offset`, the limit written into the SQL and the offset
+/// bound. SQLite re-prepares a statement whose LIMIT is a bound parameter every time that parameter
+/// is bound (the limit may change its plan), so a page whose limit came as a parameter was
+/// compiled anew on every request; a page's limit is one of a few constants, so the text stays the
+/// same and the prepared statement is reused.
+fn with_limit(mut statement: Statement, limit: u64, offset: u64) -> Statement {
+    let values = statement.values.get_or_insert_with(|| Values(Vec::new()));
+    values.0.push(Value::BigUnsigned(Some(offset)));
+    let offset_parameter = match statement.db_backend {
+        DbBackend::Postgres => format!("${}", values.0.len()),
+        _ => "?".to_owned(),
+    };
+    statement.sql = format!("{} LIMIT {limit} OFFSET {offset_parameter}", statement.sql);
+    statement
+}
 
 /// `%text%` for LIKE, with the wildcards in `text` escaped, in lower case.
 pub(crate) fn contains_pattern(text: &str) -> LikeExpr {

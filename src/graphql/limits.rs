@@ -1,6 +1,6 @@
 //! Input limits: every list and every string a request carries is capped, before anything runs.
 //!
-//! [`check_parsed`] looks at each operation once it is parsed (the request pipeline calls it): every
+//! [`check_document`] looks at each operation once it is parsed (the request pipeline calls it): every
 //! argument (with the variables it uses put in place) and every variable. A list longer than its
 //! cap or a text longer than its cap fails the whole request with `BAD_USER_INPUT` and a message
 //! that names the field and the limit; nothing runs, so nothing changes. The caps also keep every
@@ -124,13 +124,6 @@ pub(super) fn classify_input_errors(mut response: Response) -> Response {
     response
 }
 
-/// Checks a parsed document's inputs against the limits; run by the request pipeline
-/// ([`super::pipeline`]) on every document once it is parsed.
-pub(super) fn check_parsed(document: ExecutableDocument, variables: &Variables) -> ServerResult<ExecutableDocument> {
-    check_document(&document, variables)?;
-    Ok(document)
-}
-
 /// Whether `message` is one of async-graphql's errors about an input value.
 fn is_input_error(message: &str) -> bool {
     message.starts_with("Invalid value for argument") || message.starts_with("Failed to parse")
@@ -140,9 +133,11 @@ fn refused(violation: Violation, pos: Pos) -> ServerError {
     ErrorClass::BadUserInput.error(violation.0).into_server_error(pos)
 }
 
-/// Every argument of `document`, with the variables it uses (named by the fields they feed), then
-/// every variable (those no argument uses, with the loosest caps).
-fn check_document(document: &ExecutableDocument, variables: &Variables) -> ServerResult<()> {
+/// Checks a parsed document's inputs against the limits: every argument of `document`, with the
+/// variables it uses (named by the fields they feed), then every variable (those no argument uses,
+/// with the loosest caps). Run by the request pipeline ([`super::pipeline`]) on every document
+/// before it runs.
+pub(super) fn check_document(document: &ExecutableDocument, variables: &Variables) -> ServerResult<()> {
     for (_, operation) in document.operations.iter() {
         let defaults = &operation.node.variable_definitions;
         let lookup = |name: &async_graphql::Name| -> Value {

@@ -76,8 +76,9 @@ fn batched<T: Send + Sync + 'static>(loader: T) -> Cached<T> {
 }
 
 impl Loaders {
-    /// Forgets everything loaded so far in this request. Every mutation calls it after its change,
-    /// so its payload (and any later field of the request) reads the data as it is now.
+    /// Forgets everything loaded so far in this request. The mutation root calls it before each
+    /// mutation ([`super::pipeline::RootMutation`]), so its payload (and any later field of the
+    /// request) reads the data as it is after the change.
     pub fn forget(&self) {
         self.viewer.forget();
         self.access.clear::<i64>();

@@ -29,13 +29,14 @@ use async_graphql::{EmptySubscription, MergedObject, Object, Schema, SchemaBuild
 use self::actor::Actor;
 pub use self::context::Services;
 use self::customer_administration::CustomerAdministration;
+pub use self::pipeline::{RootMutation, execute};
 
 /// Deepest query accepted. NerdGraph's deepest client operations nest about ten levels.
 const MAX_DEPTH: usize = 32;
 /// Most fields one query may select (counting list children once).
 const MAX_COMPLEXITY: usize = 5_000;
 
-pub type AppSchema = Schema<RootQueryType, RootMutationType, EmptySubscription>;
+pub type AppSchema = Schema<RootQueryType, RootMutation, EmptySubscription>;
 
 /// Every mutation, one object per NerdGraph area.
 #[derive(MergedObject, Default)]
@@ -77,11 +78,10 @@ impl RootQueryType {
     }
 }
 
-fn builder() -> SchemaBuilder<RootQueryType, RootMutationType, EmptySubscription> {
-    Schema::build(RootQueryType, RootMutationType::default(), EmptySubscription)
+fn builder() -> SchemaBuilder<RootQueryType, RootMutation, EmptySubscription> {
+    Schema::build(RootQueryType, RootMutation::default(), EmptySubscription)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
-        .extension(pipeline::Pipeline)
 }
 
 /// The schema, serving with `services`.

@@ -1,11 +1,13 @@
-//! The request pipeline: the one schema extension, doing for every request what every request
-//! needs, in one hook per stage (async-graphql calls each extension's hook for every field, so the
-//! pieces share one extension rather than adding one each):
+//! The request pipeline: what every request needs around async-graphql's execution.
 //!
-//! - every parsed document's inputs are checked against the input limits ([`super::limits`]), and
-//!   async-graphql's own input errors are classified like ours;
-//! - a nullable field's error stops at the field ([`super::partial`]);
-//! - every root mutation field starts with the request's loaders emptied.
+//! - every parsed document's inputs are checked against the input limits ([`super::limits`])
+//!   before it runs, and async-graphql's own input errors are classified like ours;
+//! - a nullable field's error leaves null at the field ([`super::partial`]);
+//! - every root mutation field starts with the request's loaders emptied ([`RootMutation`]).
+//!
+//! None of it is a schema extension: with any extension registered, async-graphql looks up the
+//! type of every field it resolves in its registry and runs the extension's hook around it, which
+//! was a sixth of the time of a 500-user page (README, "Performance").
 //!
 //! A change reads its facts inside its own transaction (`domain/`), and the fields of its payload
 //! then read through the loaders: emptied before the change, they can hold nothing that the change
@@ -13,72 +15,62 @@
 //! payload's guards should use). Mutations of one request run one after the other, so the next one
 //! starts from nothing as well. Resolvers never reset loaders by hand.
 
-use std::sync::Arc;
+use std::borrow::Cow;
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest, NextResolve, ResolveInfo,
+use async_graphql::parser::types::Field;
+use async_graphql::registry::Registry;
+use async_graphql::resolver_utils::{ContainerType, resolve_container_serial};
+use async_graphql::{
+    Context, ContextSelectionSet, ObjectType, OutputType, Positioned, Request, Response, ServerResult, Value,
 };
-use async_graphql::parser::types::ExecutableDocument;
-use async_graphql::{Response, ServerResult, Value, Variables};
 
 use super::loaders::Loaders;
-use super::partial::Collector;
+use super::partial::{FieldTypes, settle};
+use super::{AppSchema, RootMutationType, limits};
 
-/// The name of the mutation root type.
-const MUTATION_ROOT: &str = "RootMutationType";
-
-/// The extension's factory: one [`RequestPipeline`] per request.
-pub struct Pipeline;
-
-impl ExtensionFactory for Pipeline {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(RequestPipeline::default())
+/// Runs `request` on `schema`: its inputs checked, its nullable fields' errors settled, its input
+/// errors classified.
+pub async fn execute(schema: &AppSchema, mut request: Request) -> Response {
+    let variables = std::mem::take(&mut request.variables);
+    // A document that does not parse is not checked: executing it reports the syntax error.
+    let refused = request.parsed_query().ok().and_then(|document| limits::check_document(document, &variables).err());
+    request.variables = variables;
+    if let Some(refused) = refused {
+        return limits::classify_input_errors(Response::from_errors(vec![refused]));
     }
+    let query = request.query.clone();
+    let operation_name = request.operation_name.clone();
+    let mut response = schema.execute(request).await;
+    settle(FieldTypes::of_schema(), &query, operation_name.as_deref(), &mut response);
+    limits::classify_input_errors(response)
 }
 
-/// One request's pipeline state.
+/// The mutation root: every mutation of [`RootMutationType`], each run with the request's loaders
+/// emptied first.
 #[derive(Default)]
-struct RequestPipeline {
-    nullable_field_errors: Collector,
-}
+pub struct RootMutation(RootMutationType);
 
-#[async_trait::async_trait]
-impl Extension for RequestPipeline {
-    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        super::limits::classify_input_errors(next.run(ctx).await)
-    }
-
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        super::limits::check_parsed(next.run(ctx, query, variables).await?, variables)
-    }
-
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        self.nullable_field_errors.finish(next.run(ctx, operation_name).await)
-    }
-
-    async fn resolve(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        info: ResolveInfo<'_>,
-        next: NextResolve<'_>,
-    ) -> ServerResult<Option<Value>> {
-        if info.parent_type == MUTATION_ROOT
-            && let Some(loaders) = ctx.data_opt::<Loaders>()
-        {
+impl ContainerType for RootMutation {
+    async fn resolve_field(&self, ctx: &Context<'_>) -> ServerResult<Option<Value>> {
+        if let Some(loaders) = ctx.data_opt::<Loaders>() {
             loaders.forget();
         }
-        let return_type = info.return_type;
-        self.nullable_field_errors.settle(return_type, next.run(ctx, info).await)
+        self.0.resolve_field(ctx).await
     }
 }
+
+impl OutputType for RootMutation {
+    fn type_name() -> Cow<'static, str> {
+        RootMutationType::type_name()
+    }
+
+    fn create_type_info(registry: &mut Registry) -> String {
+        RootMutationType::create_type_info(registry)
+    }
+
+    async fn resolve(&self, ctx: &ContextSelectionSet<'_>, _field: &Positioned<Field>) -> ServerResult<Value> {
+        resolve_container_serial(ctx, self).await
+    }
+}
+
+impl ObjectType for RootMutation {}
