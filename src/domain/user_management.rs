@@ -10,8 +10,8 @@ use entity::enums::{EmailVerificationState, UserType};
 use entity::{authentication_domain, group, group_membership, user};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, LikeExpr, Query, QueryStatementBuilder, Values};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
-    QueryTrait, Select, Statement, Value,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, JoinType, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, RelationTrait, Select, Statement, Value,
 };
 
 /// One page of a list, and how many rows the whole list has.
@@ -223,23 +223,26 @@ pub async fn groups_of_users(
     db: &impl ConnectionTrait,
     user_ids: &[i64],
 ) -> Result<HashMap<i64, Vec<group::Model>>, DbErr> {
-    // One statement: the memberships with their groups.
-    let rows = group_membership::Entity::find()
-        .find_also_related(group::Entity)
+    // One statement: each group once per member asked about, with only that member's id from
+    // the membership.
+    let select = group::Entity::find()
+        .join(JoinType::InnerJoin, group_membership::Relation::Group.def().rev())
+        .column_as(group_membership::Column::UserId, MEMBER)
         .filter(group_membership::Column::UserId.is_in(user_ids.iter().copied()))
-        .all(db)
-        .await?;
+        .into_query();
     let mut by_user: HashMap<i64, Vec<group::Model>> = HashMap::new();
-    for (membership, group) in rows {
-        if let Some(group) = group {
-            by_user.entry(membership.user_id).or_default().push(group);
-        }
+    for row in db.query_all(&select).await? {
+        let user_id: i64 = row.try_get("", MEMBER)?;
+        by_user.entry(user_id).or_default().push(group::Model::from_query_result(&row, "")?);
     }
     for groups in by_user.values_mut() {
         groups.sort_by(|a, b| a.display_name.cmp(&b.display_name).then_with(|| a.id.cmp(&b.id)));
     }
     Ok(by_user)
 }
+
+/// The column of [`groups_of_users`]' rows that names the member.
+const MEMBER: &str = "ag_member_id";
 
 /// The users of each of `group_ids`, by id.
 pub async fn users_of_groups(

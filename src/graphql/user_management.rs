@@ -493,8 +493,9 @@ impl Loader<i64> for UserGroupsLoader {
     type Error = Arc<DbErr>;
 
     async fn load(&self, keys: &[i64]) -> Result<std::collections::HashMap<i64, Self::Value>, Self::Error> {
-        let found = um::groups_of_users(&self.0, keys).await?;
-        Ok(keys.iter().map(|k| (*k, found.get(k).cloned().unwrap_or_default().into())).collect())
+        // A batch's keys are distinct: each user's groups move out of the map, uncloned.
+        let mut found = um::groups_of_users(&self.0, keys).await?;
+        Ok(keys.iter().map(|k| (*k, found.remove(k).unwrap_or_default().into())).collect())
     }
 }
 
@@ -506,7 +507,7 @@ impl Loader<String> for GroupUsersLoader {
     type Error = Arc<DbErr>;
 
     async fn load(&self, keys: &[String]) -> Result<std::collections::HashMap<String, Self::Value>, Self::Error> {
-        let found = um::users_of_groups(&self.0, keys).await?;
-        Ok(keys.iter().map(|k| (k.clone(), found.get(k).cloned().unwrap_or_default().into())).collect())
+        let mut found = um::users_of_groups(&self.0, keys).await?;
+        Ok(keys.iter().map(|k| (k.clone(), found.remove(k).unwrap_or_default().into())).collect())
     }
 }
