@@ -123,7 +123,7 @@ impl ViewerAccess {
             Ok(access) => Ok(access),
             // Boxed: every guard awaits `get`, and async-graphql boxes a future per field as large
             // as its type's largest field future; with the load inline, that was the load's
-            // (3.2 KB for a user's every field, copied into each box).
+            // (3.2 KB for every field of a user, against 632 bytes boxed, `-Zprint-type-sizes`).
             Err(changes) => Box::pin(self.load(changes)).await,
         }
     }
