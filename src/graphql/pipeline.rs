@@ -6,8 +6,9 @@
 //! - every root mutation field starts with the request's loaders emptied ([`RootMutation`]).
 //!
 //! None of it is a schema extension: with any extension registered, async-graphql looks up the
-//! type of every field it resolves in its registry and runs the extension's hook around it, which
-//! was a sixth of the time of a 500-user page (README, "Performance").
+//! type of every field it resolves in its registry, formats two type names for every list item and
+//! runs the extension's hook around each (in a profile of a 500-user page the hook's own frames
+//! took 4.5% of the samples, besides the lookups; README, "Performance").
 //!
 //! A change reads its facts inside its own transaction (`domain/`), and the fields of its payload
 //! then read through the loaders: emptied before the change, they can hold nothing that the change
