@@ -7,7 +7,8 @@
 //! of it), and drives each query with N concurrent HTTP/1.1 clients (one connection each) for a fixed
 //! time, then with one client. It prints requests/s, p50/p99 latency, SQL statements per request
 //! (counted by SeaORM's metric callback on the app's connection), the ratio to the bare baseline
-//! (driven before and after the queries, the faster of the two) and the peak RSS under load. Everything runs on loopback and stops by itself.
+//! (driven before and after the queries, the faster of the two) and the peak RSS under load.
+//! Everything runs on loopback and stops by itself.
 
 use std::net::SocketAddr;
 use std::sync::Arc;

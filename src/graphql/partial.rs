@@ -13,7 +13,8 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use async_graphql::parser::types::{
-    BaseType, DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet, TypeSystemDefinition,
+    BaseType, DocumentOperations, ExecutableDocument, Field, OperationType, Selection, SelectionSet, TypeKind,
+    TypeSystemDefinition,
 };
 use async_graphql::{Name, PathSegment, Response, Value};
 
@@ -37,8 +38,8 @@ impl FieldTypes {
         for definition in document.definitions {
             let TypeSystemDefinition::Type(definition) = definition else { continue };
             let fields = match &definition.node.kind {
-                async_graphql::parser::types::TypeKind::Object(object) => &object.fields,
-                async_graphql::parser::types::TypeKind::Interface(interface) => &interface.fields,
+                TypeKind::Object(object) => &object.fields,
+                TypeKind::Interface(interface) => &interface.fields,
                 _ => continue,
             };
             let fields = fields
@@ -153,7 +154,7 @@ fn matching_fields<'d>(
     set: &'d SelectionSet,
     key: &str,
     on: Option<&'d str>,
-    found: &mut Vec<(&'d async_graphql::parser::types::Field, Option<&'d str>)>,
+    found: &mut Vec<(&'d Field, Option<&'d str>)>,
 ) {
     for selection in &set.items {
         match &selection.node {
