@@ -77,7 +77,7 @@ async fn run(options: Options) -> Result<()> {
             admin.execute_unprepared(&format!("CREATE SCHEMA \"{name}\"")).await?;
             let mut opts = db::connect_options(url, 8);
             opts.set_schema_search_path(name.clone());
-            let db = sea_orm::Database::connect(opts).await?;
+            let db = db::connect_with(url, opts).await?;
             let measured = measure(db.clone(), &csv).await;
             db.close().await?;
             admin.execute_unprepared(&format!("DROP SCHEMA IF EXISTS \"{name}\" CASCADE")).await?;

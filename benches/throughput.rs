@@ -167,7 +167,7 @@ impl Backend {
             admin.close().await?;
             let mut opts = db::connect_options(&self.url, max_connections);
             opts.set_schema_search_path(name);
-            sea_orm::Database::connect(opts).await?
+            db::connect_with(&self.url, opts).await?
         };
         db::migrate(&db).await?;
         let outcome = bootstrap::bootstrap(

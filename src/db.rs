@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::postgres::{PgConnectOptions, PgSslMode};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, TransactionTrait};
 
@@ -49,11 +50,7 @@ pub fn connect_options(url: &str, max_connections: u32) -> ConnectOptions {
         // connection idle long enough for a server restart, a proxy or a firewall to have dropped
         // it is pinged.
         .test_before_acquire_if_idle_for(IDLE_BEFORE_PING)
-        // A session that leaves a transaction open (a request cancelled mid-change) is ended
-        // rather than left holding its locks, and no statement waits for a lock forever.
-        .map_sqlx_postgres_opts(|o| {
-            o.options([("idle_in_transaction_session_timeout", "30s"), ("lock_timeout", "15s")])
-        })
+        .map_sqlx_postgres_opts(postgres_session)
         .map_sqlx_sqlite_opts(|o| {
             o.journal_mode(SqliteJournalMode::Wal)
                 // Enough for a process crash, not for a power cut: see above.
@@ -70,8 +67,57 @@ pub fn connect_options(url: &str, max_connections: u32) -> ConnectOptions {
     opts
 }
 
+/// Connects to `url`. A PostgreSQL server on this host (loopback or a socket) that the URL and
+/// `PGSSLMODE` leave the TLS choice to is first tried without TLS, and with the URL's own
+/// (`prefer`) mode if it refuses: libpq's `allow`, which sqlx does not implement. Traffic that does
+/// not leave the host gains nothing from encryption, and TLS cost about a sixth of a guarded
+/// request's throughput there (README, "Performance"). A URL that names an `sslmode` is followed
+/// as it is.
+/// A session that leaves a transaction open (a request cancelled mid-change) is ended rather than
+/// left holding its locks, and no statement waits for a lock forever.
+fn postgres_session(options: PgConnectOptions) -> PgConnectOptions {
+    options.options([("idle_in_transaction_session_timeout", "30s"), ("lock_timeout", "15s")])
+}
+
 pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
-    Database::connect(connect_options(url, max_connections)).await
+    connect_with(url, connect_options(url, max_connections)).await
+}
+
+/// [`connect`] with `options` made from [`connect_options`] for `url` (and, say, a schema of its own).
+pub async fn connect_with(url: &str, options: ConnectOptions) -> Result<DatabaseConnection, DbErr> {
+    if plaintext_first(url, std::env::var_os("PGSSLMODE").is_some()) {
+        let mut plaintext = options.clone();
+        plaintext.map_sqlx_postgres_opts(|o| postgres_session(o).ssl_mode(PgSslMode::Disable));
+        if let Ok(db) = Database::connect(plaintext).await {
+            return Ok(db);
+        }
+    }
+    Database::connect(options).await
+}
+
+/// Whether a connection to `url` should try plaintext first: a PostgreSQL URL whose host is this
+/// one and which, like the environment (`ssl_mode_in_env`), leaves TLS to the default.
+fn plaintext_first(url: &str, ssl_mode_in_env: bool) -> bool {
+    if ssl_mode_in_env || !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        return false;
+    }
+    let Ok(parsed) = url::Url::parse(url) else { return false };
+    let names_mode = parsed
+        .query_pairs()
+        .any(|(key, _)| key.eq_ignore_ascii_case("sslmode") || key.eq_ignore_ascii_case("ssl-mode"));
+    let socket = parsed.query_pairs().any(|(key, _)| key == "host");
+    // A `postgres:` URL's host is opaque to the URL standard: an IPv4 address comes as a name.
+    let local = match parsed.host() {
+        Some(url::Host::Domain(name)) => {
+            name.is_empty()
+                || name.eq_ignore_ascii_case("localhost")
+                || name.parse::<std::net::IpAddr>().is_ok_and(|address| address.is_loopback())
+        }
+        Some(url::Host::Ipv4(address)) => address.is_loopback(),
+        Some(url::Host::Ipv6(address)) => address.is_loopback(),
+        None => true,
+    };
+    !names_mode && (local || socket)
 }
 
 /// Applies pending migrations in one transaction. On PostgreSQL an advisory lock makes processes
@@ -84,4 +130,35 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     }
     Migrator::up(&txn, None).await?;
     txn.commit().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plaintext_first;
+
+    #[test]
+    fn plaintext_is_tried_first_only_on_this_host_and_when_nothing_names_a_mode() {
+        for url in [
+            "postgres://postgres@127.0.0.1:5432/test",
+            "postgresql://u:p@localhost/db",
+            "postgres://u@[::1]:5432/db",
+            "postgres://u@127.0.0.2/db",
+            "postgres:///db?host=/var/run/postgresql",
+        ] {
+            assert!(plaintext_first(url, false), "{url}");
+        }
+        for url in [
+            "postgres://postgres@127.0.0.1:5432/test?sslmode=prefer",
+            "postgres://postgres@127.0.0.1:5432/test?sslmode=require",
+            "postgres://postgres@localhost/test?SSLMODE=verify-full",
+            "postgres://postgres@localhost/test?ssl-mode=require",
+            "postgres://u@db.example.com/db",
+            "postgres://u@10.0.0.5/db",
+            "sqlite://accessgraph.db?mode=rwc",
+            "not a url",
+        ] {
+            assert!(!plaintext_first(url, false), "{url}");
+        }
+        assert!(!plaintext_first("postgres://postgres@127.0.0.1:5432/test", true), "PGSSLMODE is followed");
+    }
 }

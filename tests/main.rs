@@ -16,6 +16,7 @@ mod bootstrap;
 mod catalog;
 mod cli;
 mod concurrency;
+mod connection;
 mod contract;
 mod customer_administration;
 mod delegation;

@@ -111,7 +111,7 @@ impl TestApp {
         let schema = PgSchema { admin_url: admin_url.clone(), name: name.clone() };
         let mut opts = db::connect_options(&admin_url, 4);
         opts.set_schema_search_path(name);
-        let db = sea_orm::Database::connect(opts).await.expect("connect to the test schema");
+        let db = db::connect_with(&admin_url, opts).await.expect("connect to the test schema");
         Some(Self::finish(Backend::Postgres, db, None, Some(schema), edition).await)
     }
 
