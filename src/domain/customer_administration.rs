@@ -21,7 +21,8 @@ use sea_orm::{
     QuerySelect, Select,
 };
 
-use super::user_management::{Page, UserFilter, contains_pattern, page, users_matching};
+use super::rows;
+use super::user_management::{Page, UserFilter, contains_pattern, page, page_read_by, users_matching};
 
 /// One key a list is sorted by, and its direction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -210,7 +211,7 @@ pub async fn users(
             UserKey::Type => select.order_by(user::Column::UserType, order),
         };
     }
-    page(db, select.order_by_asc(user::Column::Id), None, offset, limit).await
+    page_read_by(db, select.order_by_asc(user::Column::Id), None, offset, limit, rows::users).await
 }
 
 /// The constraints of a group list.

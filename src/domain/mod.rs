@@ -35,6 +35,7 @@ pub mod organizations;
 pub mod original_users;
 pub mod passwords;
 pub mod roles;
+pub(crate) mod rows;
 pub mod scim;
 pub mod session_settings;
 pub mod synthetics;

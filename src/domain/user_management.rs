@@ -11,8 +11,10 @@ use entity::{authentication_domain, group, group_membership, user};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, LikeExpr, Query, QueryStatementBuilder, Values};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, JoinType, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, RelationTrait, Select, Statement, Value,
+    QueryOrder, QueryResult, QuerySelect, QueryTrait, RelationTrait, Select, Statement, Value,
 };
+
+use super::rows;
 
 /// One page of a list, and how many rows the whole list has.
 #[derive(Debug, Clone)]
@@ -37,6 +39,22 @@ pub(crate) async fn page<E: EntityTrait>(
 where
     E::Model: Send + Sync,
 {
+    let read = |rows: &[QueryResult]| rows.iter().map(|row| E::Model::from_query_result(row, "")).collect();
+    page_read_by(db, select, after, offset, limit, read).await
+}
+
+/// [`page`], its rows read by `read` (one of [`super::rows`]).
+pub(crate) async fn page_read_by<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    select: Select<E>,
+    after: Option<Condition>,
+    offset: u64,
+    limit: u64,
+    read: impl FnOnce(&[QueryResult]) -> Result<Vec<E::Model>, DbErr>,
+) -> Result<Page<E::Model>, DbErr>
+where
+    E::Model: Send + Sync,
+{
     // The count needs no order; with one, PostgreSQL walked the primary key in order to count
     // (0.21 ms against 0.11 ms for a 1,000-user domain, EXPLAIN ANALYZE).
     let mut listed = select.clone().into_query();
@@ -50,12 +68,8 @@ where
     let mut query = select.into_query();
     query.expr_as(Expr::SubQuery(None, Box::new(counted.clone().into_sub_query_statement())), Alias::new(TOTAL));
     let rows = db.query_all_raw(with_limit(db.get_database_backend().build(&query), limit + 1, offset)).await?;
-    let mut total = None;
-    let mut items = Vec::with_capacity(rows.len());
-    for row in &rows {
-        total.get_or_insert(row.try_get::<i64>("", TOTAL)?);
-        items.push(E::Model::from_query_result(row, "")?);
-    }
+    let total = rows.first().map(|row| row.try_get::<i64>("", TOTAL)).transpose()?;
+    let mut items = read(&rows)?;
     let total = match total {
         Some(total) => u64::try_from(total).unwrap_or_default(),
         None if starts_the_list => 0,
@@ -135,7 +149,7 @@ pub async fn users(
 ) -> Result<Page<user::Model>, DbErr> {
     let select = users_matching(domain_id, filter).order_by_asc(user::Column::Id);
     let after = after.map(|id| Condition::all().add(user::Column::Id.gt(id)));
-    page(db, select, after, 0, limit).await
+    page_read_by(db, select, after, 0, limit, rows::users).await
 }
 
 /// The users of `domain_id` that `filter` lets through, unordered.
@@ -231,9 +245,8 @@ pub async fn groups_of_users(
         .filter(group_membership::Column::UserId.is_in(user_ids.iter().copied()))
         .into_query();
     let mut by_user: HashMap<i64, Vec<group::Model>> = HashMap::new();
-    for row in db.query_all(&select).await? {
-        let user_id: i64 = row.try_get("", MEMBER)?;
-        by_user.entry(user_id).or_default().push(group::Model::from_query_result(&row, "")?);
+    for (group, user_id) in rows::groups_with::<i64>(&db.query_all(&select).await?, MEMBER)? {
+        by_user.entry(user_id).or_default().push(group);
     }
     for groups in by_user.values_mut() {
         groups.sort_by(|a, b| a.display_name.cmp(&b.display_name).then_with(|| a.id.cmp(&b.id)));

@@ -1,0 +1,147 @@
+//! Reading the rows of the lists that come back a page at a time (users, groups) straight from the
+//! driver's row, by position.
+//!
+//! SeaORM's derived reader looks every column up by name in every row, and turns every NULL of an
+//! optional column into an error whose message formats the column's name before it becomes
+//! `None` (a user has three such columns, so a 500-user page formatted 1,500 messages). Profiled
+//! on a 500-user page, reading the user and group models was 15% of the page's CPU on PostgreSQL
+//! and 12% on SQLite. Here the positions are found once per statement, by name, and each row is
+//! read by position; a NULL is just `None`.
+
+use entity::enums::{EmailVerificationState, UserType};
+use entity::{group, user};
+use sea_orm::sqlx::postgres::PgRow;
+use sea_orm::sqlx::sqlite::SqliteRow;
+use sea_orm::sqlx::{self, Column as _, Postgres, Row as _, Sqlite};
+use sea_orm::{ActiveEnum, DbErr, IdenStatic, QueryResult};
+
+/// A value that both backends' drivers decode.
+pub(crate) trait Decoded:
+    for<'r> sqlx::Decode<'r, Postgres> + sqlx::Type<Postgres> + for<'r> sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite>
+{
+}
+
+impl<T> Decoded for T where
+    T: for<'r> sqlx::Decode<'r, Postgres>
+        + sqlx::Type<Postgres>
+        + for<'r> sqlx::Decode<'r, Sqlite>
+        + sqlx::Type<Sqlite>
+{
+}
+
+/// One driver row.
+#[derive(Clone, Copy)]
+enum Driver<'a> {
+    Postgres(&'a PgRow),
+    Sqlite(&'a SqliteRow),
+}
+
+impl<'a> Driver<'a> {
+    fn of(row: &'a QueryResult) -> Result<Self, DbErr> {
+        row.try_as_pg_row()
+            .map(Driver::Postgres)
+            .or_else(|| row.try_as_sqlite_row().map(Driver::Sqlite))
+            .ok_or_else(|| DbErr::Type("a row of neither PostgreSQL nor SQLite".to_owned()))
+    }
+
+    fn get<T: Decoded>(self, at: usize) -> Result<T, DbErr> {
+        match self {
+            Driver::Postgres(row) => row.try_get::<T, usize>(at),
+            Driver::Sqlite(row) => row.try_get::<T, usize>(at),
+        }
+        .map_err(|error| DbErr::Type(format!("column {at}: {error}")))
+    }
+
+    /// Where each of `names` is among the row's columns.
+    fn positions<const N: usize>(self, names: [&str; N]) -> Result<[usize; N], DbErr> {
+        let columns: Vec<&str> = match self {
+            Driver::Postgres(row) => row.columns().iter().map(|c| c.name()).collect(),
+            Driver::Sqlite(row) => row.columns().iter().map(|c| c.name()).collect(),
+        };
+        let mut found = [0; N];
+        for (slot, name) in found.iter_mut().zip(names) {
+            *slot = columns
+                .iter()
+                .position(|column| *column == name)
+                .ok_or_else(|| DbErr::Type(format!("no column {name} in the row")))?;
+        }
+        Ok(found)
+    }
+}
+
+fn active_enum<E: ActiveEnum<Value = String>>(value: String) -> Result<E, DbErr> {
+    E::try_from_value(&value)
+}
+
+/// The users of `rows`, each row a whole user (as `user::Entity::find()` selects it, with any
+/// further columns).
+pub(crate) fn users(rows: &[QueryResult]) -> Result<Vec<user::Model>, DbErr> {
+    let Some(first) = rows.first() else { return Ok(Vec::new()) };
+    use user::Column as C;
+    let at = Driver::of(first)?.positions(
+        [
+            C::Id,
+            C::AuthenticationDomainId,
+            C::Email,
+            C::EmailLower,
+            C::Name,
+            C::UserType,
+            C::TimeZone,
+            C::EmailVerificationState,
+            C::PendingUpgradeType,
+            C::PendingUpgradeMessage,
+            C::Active,
+            C::LastActive,
+            C::CreatedAt,
+        ]
+        .map(|column| column.as_str()),
+    )?;
+    rows.iter()
+        .map(|row| {
+            let row = Driver::of(row)?;
+            Ok(user::Model {
+                id: row.get(at[0])?,
+                authentication_domain_id: row.get(at[1])?,
+                email: row.get(at[2])?,
+                email_lower: row.get(at[3])?,
+                name: row.get(at[4])?,
+                user_type: active_enum::<UserType>(row.get(at[5])?)?,
+                time_zone: row.get(at[6])?,
+                email_verification_state: active_enum::<EmailVerificationState>(row.get(at[7])?)?,
+                pending_upgrade_type: row.get::<Option<String>>(at[8])?.map(active_enum::<UserType>).transpose()?,
+                pending_upgrade_message: row.get(at[9])?,
+                active: row.get(at[10])?,
+                last_active: row.get(at[11])?,
+                created_at: row.get(at[12])?,
+            })
+        })
+        .collect()
+}
+
+/// The groups of `rows`, each row a whole group (as `group::Entity::find()` selects it), and the
+/// column `extra` of each row (a member's id, say).
+pub(crate) fn groups_with<T: Decoded>(rows: &[QueryResult], extra: &str) -> Result<Vec<(group::Model, T)>, DbErr> {
+    let Some(first) = rows.first() else { return Ok(Vec::new()) };
+    use group::Column as C;
+    let at = Driver::of(first)?.positions([
+        C::Id.as_str(),
+        C::AuthenticationDomainId.as_str(),
+        C::DisplayName.as_str(),
+        C::IsDefault.as_str(),
+        C::CreatedAt.as_str(),
+        extra,
+    ])?;
+    rows.iter()
+        .map(|row| {
+            let row = Driver::of(row)?;
+            let group = group::Model {
+                id: row.get(at[0])?,
+                authentication_domain_id: row.get(at[1])?,
+                display_name: row.get(at[2])?,
+                is_default: row.get(at[3])?,
+                created_at: row.get(at[4])?,
+            };
+            Ok((group, row.get(at[5])?))
+        })
+        .collect()
+}
