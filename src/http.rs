@@ -62,9 +62,22 @@ pub const SESSION_ENDED_MESSAGE: &str =
 pub const TOO_MANY_FAILED_ATTEMPTS_MESSAGE: &str =
     "Too many failed authentication attempts from this address; try again later";
 
-/// What the handlers share: the application, the limits and their counters.
+/// What the handlers share, behind one pointer: axum clones a handler's state for every request,
+/// and a clone of [`Shared`] itself took an atomic increment (and, on drop, a decrement) for each
+/// of its dozen shared parts.
 #[derive(Clone)]
-struct HttpState {
+struct HttpState(Arc<Shared>);
+
+impl std::ops::Deref for HttpState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The application, the limits and their counters.
+struct Shared {
     app: AppState,
     limits: Arc<HttpLimits>,
     user_slots: Arc<UserSlots>,
@@ -94,7 +107,7 @@ pub fn router_with(state: AppState, limits: HttpLimits, metrics_endpoint: Metric
     let max_body_bytes = limits.max_body_bytes;
     let request_timeout = limits.request_timeout;
     let metrics = Metrics::new().expect("the metrics' names and labels are valid and registered once");
-    let http = HttpState {
+    let http = HttpState(Arc::new(Shared {
         app: state,
         user_slots: UserSlots::new(limits.max_concurrent_requests_per_user),
         auth_throttle: Arc::new(FailedAuthThrottle::new(limits.failed_auth_burst, limits.failed_auth_refill)),
@@ -109,7 +122,7 @@ pub fn router_with(state: AppState, limits: HttpLimits, metrics_endpoint: Metric
         limits: Arc::new(limits),
         metrics: Arc::new(metrics),
         parsed_documents: Arc::new(document::ParsedDocuments::new()),
-    };
+    }));
     let cors = cors_layer(&http.app.site.cors_allowed_origins);
     // SCIM's bearer tokens pass the same per-address throttle of failed attempts as API keys.
     let scim =

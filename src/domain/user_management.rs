@@ -242,7 +242,7 @@ pub async fn groups_of_users(
     let select = group::Entity::find()
         .join(JoinType::InnerJoin, group_membership::Relation::Group.def().rev())
         .column_as(group_membership::Column::UserId, MEMBER)
-        .filter(group_membership::Column::UserId.is_in(user_ids.iter().copied()))
+        .filter(one_of(db.get_database_backend(), group_membership::Column::UserId, user_ids))
         .into_query();
     let mut by_user: HashMap<i64, Vec<group::Model>> = HashMap::new();
     for (group, user_id) in rows::groups_with::<i64>(&db.query_all(&select).await?, MEMBER)? {
@@ -252,6 +252,22 @@ pub async fn groups_of_users(
         groups.sort_by(|a, b| a.display_name.cmp(&b.display_name).then_with(|| a.id.cmp(&b.id)));
     }
     Ok(by_user)
+}
+
+/// `column IN (ids)`. On PostgreSQL, `column = ANY(...)` of one parameter that lists the ids: a page's
+/// 500 user ids as 500 parameters took PostgreSQL 0.32 ms to bind and plan on every page (its log),
+/// and a statement of one parameter has one shape whatever the page, so its plan is kept.
+fn one_of(backend: DbBackend, column: impl ColumnTrait, ids: &[i64]) -> Condition {
+    if backend != DbBackend::Postgres {
+        return Condition::all().add(column.is_in(ids.iter().copied()));
+    }
+    let listed = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let sql = format!(
+        r#""{}"."{}" = ANY(CAST(string_to_array($1, ',') AS BIGINT[]))"#,
+        column.entity_name(),
+        column.as_str()
+    );
+    Condition::all().add(Expr::cust_with_values(sql, [listed]))
 }
 
 /// The column of [`groups_of_users`]' rows that names the member.
