@@ -67,18 +67,18 @@ pub fn connect_options(url: &str, max_connections: u32) -> ConnectOptions {
     opts
 }
 
-/// Connects to `url`. A PostgreSQL server on this host (loopback or a socket) that the URL and
-/// `PGSSLMODE` leave the TLS choice to is first tried without TLS, and with the URL's own
-/// (`prefer`) mode if it refuses: libpq's `allow`, which sqlx does not implement. Traffic that does
-/// not leave the host gains nothing from encryption, and TLS cost about a sixth of a guarded
-/// request's throughput there (README, "Performance"). A URL that names an `sslmode` is followed
-/// as it is.
 /// A session that leaves a transaction open (a request cancelled mid-change) is ended rather than
 /// left holding its locks, and no statement waits for a lock forever.
 fn postgres_session(options: PgConnectOptions) -> PgConnectOptions {
     options.options([("idle_in_transaction_session_timeout", "30s"), ("lock_timeout", "15s")])
 }
 
+/// Connects to `url`. A PostgreSQL server on this host (loopback or a socket) that the URL and
+/// `PGSSLMODE` leave the TLS choice to is first tried without TLS, and with the URL's own
+/// (`prefer`) mode if it refuses: libpq's `allow`, which sqlx does not implement. Traffic that does
+/// not leave the host gains nothing from encryption, and TLS cost about a sixth of a guarded
+/// request's throughput there (README, "Performance"). A URL that names an `sslmode` is followed
+/// as it is.
 pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
     connect_with(url, connect_options(url, max_connections)).await
 }
