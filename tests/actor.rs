@@ -121,3 +121,19 @@ backend_test!(actor_user_is_one_statement_while_the_viewers_access_is_unchanged,
     assert!(after_change > 1, "the first request after a change recomputes access: {after_change}");
     assert_eq!(app.statements_for("{ actor { user { id } } }").await, 1);
 });
+
+backend_test!(actor_organization_comes_with_the_key_and_is_current, |app| {
+    // The key check reads the organization with the key, and the request's organization loader
+    // starts with it: no statement of its own.
+    assert_eq!(app.statements_for("{ actor { organization { id name } } }").await, 1);
+    // A rename is what the mutation's payload and the very next request read.
+    let renamed = app
+        .ok(
+            "mutation($o: OrganizationUpdateInput!, $id: ID) { organizationUpdate(organization: $o, organizationId: $id) { organizationInformation { id name } } }",
+            json!({"o": {"name": "Renamed Org"}, "id": app.organization_id}),
+        )
+        .await;
+    assert_eq!(renamed["data"]["organizationUpdate"]["organizationInformation"]["name"], "Renamed Org", "{renamed}");
+    let after = app.ok("{ actor { organization { id name } } }", json!({})).await;
+    assert_eq!(after["data"]["actor"]["organization"], json!({"id": app.organization_id, "name": "Renamed Org"}));
+});

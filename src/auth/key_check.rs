@@ -23,13 +23,13 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use entity::enums::{EmailVerificationState, UserType};
-use entity::user;
+use entity::enums::{Edition, EmailVerificationState, UserType};
+use entity::{organization, user};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query, SelectStatement};
 use sea_orm::{ActiveEnum, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, QueryResult, Statement, Value};
 use tokio::sync::{Semaphore, oneshot};
 
-use super::{select_user, user_of};
+use super::{organization_of, select_organization, select_user, user_of};
 
 /// What the key check reads in its one row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +40,7 @@ pub struct KeyRow {
     pub organization_id: String,
     pub access_version: i64,
     pub user: user::Model,
+    pub organization: organization::Model,
 }
 
 /// Runs the key check for one [`crate::AppState`].
@@ -89,6 +90,7 @@ fn pooled_row(row: &QueryResult) -> Result<KeyRow, DbErr> {
         organization_id: row.try_get("", "organization_id")?,
         access_version: row.try_get("", "access_version")?,
         user: user_of(row)?,
+        organization: organization_of(row)?,
     })
 }
 
@@ -274,6 +276,7 @@ fn embedded_row(conn: &rusqlite::Connection, hash: &str) -> rusqlite::Result<Opt
         .map(|value| UserType::try_from_value(&value))
         .transpose()
         .map_err(conversion)?;
+    let edition = Edition::try_from_value(&row.get(at.organization.edition)?).map_err(conversion)?;
     Ok(Some(KeyRow {
         key_id: row.get(at.key_id)?,
         key_hash: row.get(at.key_hash)?,
@@ -294,6 +297,14 @@ fn embedded_row(conn: &rusqlite::Connection, hash: &str) -> rusqlite::Result<Opt
             active: row.get(at.active)?,
             last_active: row.get::<_, Option<DateTime<Utc>>>(at.last_active)?,
             created_at: row.get::<_, DateTime<Utc>>(at.created_at)?,
+        },
+        organization: organization::Model {
+            id: row.get(at.organization.id)?,
+            name: row.get(at.organization.name)?,
+            edition,
+            customer_id: row.get(at.organization.customer_id)?,
+            created_at: row.get::<_, DateTime<Utc>>(at.organization.created_at)?,
+            access_version: row.get(at.organization.access_version)?,
         },
     }))
 }
@@ -319,6 +330,17 @@ struct ColumnIndexes {
     active: usize,
     last_active: usize,
     created_at: usize,
+    organization: OrganizationColumns,
+}
+
+/// Where each column of the organization is in the key check's row.
+struct OrganizationColumns {
+    id: usize,
+    name: usize,
+    edition: usize,
+    customer_id: usize,
+    created_at: usize,
+    access_version: usize,
 }
 
 fn column_indexes(stmt: &rusqlite::Statement<'_>) -> rusqlite::Result<&'static ColumnIndexes> {
@@ -346,6 +368,14 @@ fn column_indexes(stmt: &rusqlite::Statement<'_>) -> rusqlite::Result<&'static C
         active: at("u_active")?,
         last_active: at("u_last_active")?,
         created_at: at("u_created_at")?,
+        organization: OrganizationColumns {
+            id: at("o_id")?,
+            name: at("o_name")?,
+            edition: at("o_edition")?,
+            customer_id: at("o_customer_id")?,
+            created_at: at("o_created_at")?,
+            access_version: at("o_access_version")?,
+        },
     };
     Ok(FOUND.get_or_init(|| found))
 }
@@ -402,6 +432,7 @@ fn select(hashes: Vec<String>) -> SelectStatement {
         .expr_as(Expr::col((d.clone(), Alias::new("organization_id"))), Alias::new("organization_id"))
         .expr_as(Expr::col((o.clone(), Alias::new("access_version"))), Alias::new("access_version"));
     select_user(&mut stmt, u.clone());
+    select_organization(&mut stmt, o.clone());
     let key_hash = Expr::col((k.clone(), Alias::new("key_hash")));
     let matches = if hashes.len() == 1 { key_hash.eq(hashes[0].clone()) } else { key_hash.is_in(hashes) };
     stmt.from_as(Alias::new("api_keys"), k.clone())

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use chrono::{DateTime, Utc};
-use entity::user;
+use entity::{organization, user};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, IntoIden, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, FromQueryResult, IdenStatic, Iterable, QueryResult};
 
@@ -36,6 +36,9 @@ pub struct Viewer {
     pub user: Arc<user::Model>,
     /// The organization's access version read with the credential (see `domain::access_cache`).
     pub access_version: i64,
+    /// The user's organization as authentication read it (the request's organization loader
+    /// starts with it).
+    pub organization: Arc<organization::Model>,
 }
 
 /// The door a request came through.
@@ -122,6 +125,7 @@ pub async fn authenticate(
         credential: Credential::ApiKey { key_id: row.key_id, account_id: row.key_account_id },
         access_version: row.access_version,
         user: Arc::new(user),
+        organization: Arc::new(row.organization),
     })
 }
 
@@ -139,4 +143,23 @@ pub(crate) fn select_user(stmt: &mut SelectStatement, table: impl IntoIden + Clo
 /// The user a row of [`select_user`] carries.
 pub(crate) fn user_of(row: &QueryResult) -> Result<user::Model, DbErr> {
     user::Model::from_query_result(row, USER_PREFIX)
+}
+
+/// How authentication names the organization's columns.
+const ORGANIZATION_PREFIX: &str = "o_";
+
+/// Adds every column of the organization (`table`: the organizations table or its alias) to
+/// `stmt`, for [`organization_of`].
+pub(crate) fn select_organization(stmt: &mut SelectStatement, table: impl IntoIden + Clone) {
+    for column in organization::Column::iter() {
+        stmt.expr_as(
+            Expr::col((table.clone(), column)),
+            Alias::new(format!("{ORGANIZATION_PREFIX}{}", column.as_str())),
+        );
+    }
+}
+
+/// The organization a row of [`select_organization`] carries.
+pub(crate) fn organization_of(row: &QueryResult) -> Result<organization::Model, DbErr> {
+    organization::Model::from_query_result(row, ORGANIZATION_PREFIX)
 }

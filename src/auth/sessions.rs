@@ -213,6 +213,7 @@ pub async fn authenticate(db: &DatabaseConnection, token: &SecretToken) -> Resul
             "idle_timeout_minutes",
         );
     super::select_user(&mut stmt, user::Entity);
+    super::select_organization(&mut stmt, organization::Entity);
     stmt.from(session::Entity)
         .join(
             JoinType::InnerJoin,
@@ -273,6 +274,7 @@ pub async fn authenticate(db: &DatabaseConnection, token: &SecretToken) -> Resul
         credential: Credential::Session { session_id },
         access_version: row.try_get("", "access_version")?,
         user: std::sync::Arc::new(user),
+        organization: std::sync::Arc::new(super::organization_of(&row)?),
     })
 }
 

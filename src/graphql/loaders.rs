@@ -40,7 +40,8 @@ pub struct Loaders {
 }
 
 impl Loaders {
-    /// The loaders of one request of `viewer`, with the viewer's user already in the user loader.
+    /// The loaders of one request of `viewer`, with the viewer's user and organization, as
+    /// authentication read them, already in their loaders.
     pub async fn for_viewer(
         db: &DatabaseConnection,
         catalog: &Arc<Catalog>,
@@ -49,6 +50,7 @@ impl Loaders {
     ) -> Self {
         let loaders = Loaders::new(db, catalog, ViewerAccess::new(db, catalog, cache, viewer));
         loaders.users.feed_one(viewer.user_id, viewer.user.clone()).await;
+        loaders.organizations.feed_one(viewer.organization_id.clone(), viewer.organization.clone()).await;
         loaders
     }
 
