@@ -37,9 +37,8 @@ pub struct KeyRow {
     pub key_id: String,
     pub key_hash: String,
     pub key_account_id: i32,
-    pub organization_id: String,
-    pub access_version: i64,
     pub user: user::Model,
+    /// The user's organization, its access version included.
     pub organization: organization::Model,
 }
 
@@ -87,8 +86,6 @@ fn pooled_row(row: &QueryResult) -> Result<KeyRow, DbErr> {
         key_id: row.try_get("", "key_id")?,
         key_hash: row.try_get("", "key_hash")?,
         key_account_id: row.try_get("", "key_account_id")?,
-        organization_id: row.try_get("", "organization_id")?,
-        access_version: row.try_get("", "access_version")?,
         user: user_of(row)?,
         organization: organization_of(row)?,
     })
@@ -281,8 +278,6 @@ fn embedded_row(conn: &rusqlite::Connection, hash: &str) -> rusqlite::Result<Opt
         key_id: row.get(at.key_id)?,
         key_hash: row.get(at.key_hash)?,
         key_account_id: row.get(at.key_account_id)?,
-        organization_id: row.get(at.organization_id)?,
-        access_version: row.get(at.access_version)?,
         user: user::Model {
             id: row.get(at.id)?,
             authentication_domain_id: row.get(at.authentication_domain_id)?,
@@ -315,8 +310,6 @@ struct ColumnIndexes {
     key_id: usize,
     key_hash: usize,
     key_account_id: usize,
-    organization_id: usize,
-    access_version: usize,
     id: usize,
     authentication_domain_id: usize,
     email: usize,
@@ -353,8 +346,6 @@ fn column_indexes(stmt: &rusqlite::Statement<'_>) -> rusqlite::Result<&'static C
         key_id: at("key_id")?,
         key_hash: at("key_hash")?,
         key_account_id: at("key_account_id")?,
-        organization_id: at("organization_id")?,
-        access_version: at("access_version")?,
         id: at("u_id")?,
         authentication_domain_id: at("u_authentication_domain_id")?,
         email: at("u_email")?,
@@ -428,9 +419,7 @@ fn select(hashes: Vec<String>) -> SelectStatement {
     let mut stmt = Query::select();
     stmt.expr_as(Expr::col((k.clone(), Alias::new("id"))), Alias::new("key_id"))
         .expr_as(Expr::col((k.clone(), Alias::new("key_hash"))), Alias::new("key_hash"))
-        .expr_as(Expr::col((k.clone(), Alias::new("account_id"))), Alias::new("key_account_id"))
-        .expr_as(Expr::col((d.clone(), Alias::new("organization_id"))), Alias::new("organization_id"))
-        .expr_as(Expr::col((o.clone(), Alias::new("access_version"))), Alias::new("access_version"));
+        .expr_as(Expr::col((k.clone(), Alias::new("account_id"))), Alias::new("key_account_id"));
     select_user(&mut stmt, u.clone());
     select_organization(&mut stmt, o.clone());
     let key_hash = Expr::col((k.clone(), Alias::new("key_hash")));

@@ -28,17 +28,25 @@ use self::keys::{ApiKeySecret, hashes_match};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Viewer {
     pub user_id: i64,
-    pub organization_id: String,
     pub authentication_domain_id: String,
     /// How the caller proved who they are.
     pub credential: Credential,
     /// The user as authentication read them.
     pub user: Arc<user::Model>,
-    /// The organization's access version read with the credential (see `domain::access_cache`).
-    pub access_version: i64,
     /// The user's organization as authentication read it (the request's organization loader
     /// starts with it).
     pub organization: Arc<organization::Model>,
+}
+
+impl Viewer {
+    pub fn organization_id(&self) -> &str {
+        &self.organization.id
+    }
+
+    /// The organization's access version read with the credential (see `domain::access_cache`).
+    pub fn access_version(&self) -> i64 {
+        self.organization.access_version
+    }
 }
 
 /// The door a request came through.
@@ -120,10 +128,8 @@ pub async fn authenticate(
     note_activity(db, user.id, user.last_active).await?;
     Ok(Viewer {
         user_id: user.id,
-        organization_id: row.organization_id,
         authentication_domain_id: user.authentication_domain_id.clone(),
         credential: Credential::ApiKey { key_id: row.key_id, account_id: row.key_account_id },
-        access_version: row.access_version,
         user: Arc::new(user),
         organization: Arc::new(row.organization),
     })

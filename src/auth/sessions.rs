@@ -201,11 +201,6 @@ pub async fn authenticate(db: &DatabaseConnection, token: &SecretToken) -> Resul
         .expr_as(Expr::col((session::Entity, S::LastSeenAt)), "last_seen_at")
         .expr_as(Expr::col((authentication_domain::Entity, authentication_domain::Column::Id)), "domain_id")
         .expr_as(
-            Expr::col((authentication_domain::Entity, authentication_domain::Column::OrganizationId)),
-            "organization_id",
-        )
-        .expr_as(Expr::col((organization::Entity, organization::Column::AccessVersion)), "access_version")
-        .expr_as(
             Expr::col((
                 authentication_domain_session_setting::Entity,
                 authentication_domain_session_setting::Column::IdleTimeoutMinutes,
@@ -267,14 +262,13 @@ pub async fn authenticate(db: &DatabaseConnection, token: &SecretToken) -> Resul
             .await?;
     }
     note_activity(db, user_id, user.last_active).await?;
+    let organization = super::organization_of(&row)?;
     Ok(Viewer {
         user_id,
-        organization_id: row.try_get("", "organization_id")?,
         authentication_domain_id: row.try_get("", "domain_id")?,
         credential: Credential::Session { session_id },
-        access_version: row.try_get("", "access_version")?,
         user: std::sync::Arc::new(user),
-        organization: std::sync::Arc::new(super::organization_of(&row)?),
+        organization: std::sync::Arc::new(organization),
     })
 }
 

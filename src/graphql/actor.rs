@@ -64,7 +64,7 @@ impl Actor {
     #[graphql(guard = "Can(Action::SignedIn)")]
     async fn organization(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
         let viewer = viewer(ctx)?;
-        let found = loaders(ctx)?.organizations.load_one(viewer.organization_id.clone()).await.map_err(storage)?;
+        let found = loaders(ctx)?.organizations.load_one(viewer.organization_id().to_owned()).await.map_err(storage)?;
         Ok(found.map(Organization))
     }
 

@@ -32,5 +32,5 @@ pub fn loaders<'a>(ctx: &Context<'a>) -> Result<&'a Loaders> {
 /// The viewer as the caller of a change in `domain/`.
 pub fn caller(ctx: &Context<'_>) -> Result<crate::domain::Actor> {
     let viewer = viewer(ctx)?;
-    Ok(crate::domain::Actor { user_id: viewer.user_id, organization_id: viewer.organization_id.clone() })
+    Ok(crate::domain::Actor { user_id: viewer.user_id, organization_id: viewer.organization_id().to_owned() })
 }

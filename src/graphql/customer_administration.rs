@@ -270,8 +270,8 @@ fn next_cursor(offset: u64, has_more: bool) -> Option<String> {
 
 /// The viewer's organization id when `organization_id` names it; `None` (match nothing) otherwise.
 fn viewers_organization(ctx: &Context<'_>, organization_id: &ID) -> Result<Option<String>> {
-    let own = &viewer(ctx)?.organization_id;
-    Ok((organization_id.0.trim() == own).then(|| own.clone()))
+    let own = viewer(ctx)?.organization_id();
+    Ok((organization_id.0.trim() == own).then(|| own.to_owned()))
 }
 
 /// Text a filter gives; blank text (Go's unset string) gives nothing.

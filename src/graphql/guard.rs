@@ -32,7 +32,7 @@ pub async fn viewer_access(ctx: &Context<'_>) -> Result<Arc<EffectiveAccess>> {
 pub async fn principal(ctx: &Context<'_>) -> Result<Principal> {
     let viewer = viewer(ctx)?;
     Ok(Principal {
-        actor: Actor { user_id: viewer.user_id, organization_id: viewer.organization_id.clone() },
+        actor: Actor { user_id: viewer.user_id, organization_id: viewer.organization_id().to_owned() },
         access: viewer_access(ctx).await?,
         catalog: services(ctx)?.catalog.clone(),
     })

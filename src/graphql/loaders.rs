@@ -50,7 +50,7 @@ impl Loaders {
     ) -> Self {
         let loaders = Loaders::new(db, catalog, ViewerAccess::new(db, catalog, cache, viewer));
         loaders.users.feed_one(viewer.user_id, viewer.user.clone()).await;
-        loaders.organizations.feed_one(viewer.organization_id.clone(), viewer.organization.clone()).await;
+        loaders.organizations.feed_one(viewer.organization_id().to_owned(), viewer.organization.clone()).await;
         loaders
     }
 
@@ -114,7 +114,7 @@ impl ViewerAccess {
             catalog: catalog.clone(),
             cache: cache.clone(),
             user_id: viewer.user_id,
-            version: viewer.access_version,
+            version: viewer.access_version(),
             slot: Mutex::new((0, None)),
         }
     }

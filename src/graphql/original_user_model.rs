@@ -205,7 +205,7 @@ impl OriginalUserModel {
     async fn users(&self, ctx: &Context<'_>, cursor: Option<String>) -> Result<UserCollection> {
         let after = cursor.as_deref().map(pagination::decode_number::<i64>).transpose()?;
         let services = services(ctx)?;
-        let organization_id = &super::context::viewer(ctx)?.organization_id;
+        let organization_id = super::context::viewer(ctx)?.organization_id();
         let (users, more) =
             original_users::account_users(&services.db, organization_id, self.account_id, None, after, 0, PAGE_SIZE)
                 .await?;
@@ -216,7 +216,7 @@ impl OriginalUserModel {
     /// The organization's Owner.
     async fn owner(&self, ctx: &Context<'_>) -> Result<Option<Owner>> {
         let services = services(ctx)?;
-        let organization_id = &super::context::viewer(ctx)?.organization_id;
+        let organization_id = super::context::viewer(ctx)?.organization_id();
         let Some(id) = original_users::owner_of(&services.db, organization_id).await? else { return Ok(None) };
         let found = super::context::loaders(ctx)?.users.load_one(id).await.map_err(super::error::storage)?;
         Ok(found.map(|u| Owner { id: ID(u.id.to_string()), email: u.email.clone() }))
@@ -424,7 +424,7 @@ impl OriginalUserModelMutations {
         new_owner_user_id: ID,
     ) -> Result<TransferOwnershipPayload> {
         let db = &services(ctx)?.db;
-        let organization_id = super::context::viewer(ctx)?.organization_id.clone();
+        let organization_id = super::context::viewer(ctx)?.organization_id().to_owned();
         let change = async {
             let owner = original_users::owner_of(db, &organization_id).await?;
             let proof = authorize(ctx, TransferOwnership { owner }).await?;

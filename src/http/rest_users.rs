@@ -92,7 +92,7 @@ pub(super) async fn users(
         }
     };
     let principal = Principal {
-        actor: Actor { user_id: viewer.user_id, organization_id: viewer.organization_id.clone() },
+        actor: Actor { user_id: viewer.user_id, organization_id: viewer.organization_id().to_owned() },
         access,
         catalog: state.catalog.clone(),
     };
@@ -103,7 +103,7 @@ pub(super) async fn users(
     }
     let offset = (page - 1).saturating_mul(PAGE_SIZE);
     let found =
-        original_users::account_users(&state.db, &viewer.organization_id, account_id, email, None, offset, PAGE_SIZE)
+        original_users::account_users(&state.db, viewer.organization_id(), account_id, email, None, offset, PAGE_SIZE)
             .await;
     let (users, _) = match found {
         Ok(found) => found,

@@ -567,7 +567,7 @@ pub(super) async fn permissions(
     let Some(filter) = filter.unwrap_or_default().into_filter() else {
         return Ok(MultiTenantAuthorizationPermissionCollection::default());
     };
-    let organization_id = &viewer(ctx)?.organization_id;
+    let organization_id = viewer(ctx)?.organization_id();
     let page =
         ca::permissions(&services(ctx)?.db, organization_id, &filter, offset, PAGE_SIZE).await.map_err(db_error)?;
     Ok(MultiTenantAuthorizationPermissionCollection {

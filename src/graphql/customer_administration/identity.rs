@@ -265,7 +265,7 @@ pub(super) async fn users(
     let Some(domain_id) = given_id(filter.authentication_domain_id.eq.clone()) else {
         return Err(ErrorClass::BadUserInput.error("filter.authenticationDomainId.eq is required"));
     };
-    let organization_id = viewer(ctx)?.organization_id.clone();
+    let organization_id = viewer(ctx)?.organization_id().to_owned();
     let filter = filter.into_filter();
     let sort = sorts(sort, MultiTenantIdentityUserSortInput::sort_by);
     let page = ca::users(&services(ctx)?.db, &organization_id, &domain_id, &filter, &sort, offset, PAGE_SIZE)

@@ -508,7 +508,7 @@ pub(super) async fn organizations(
 ) -> Result<OrganizationCustomerOrganizationWrapper> {
     let offset = offset(cursor.as_deref())?;
     let filter = filter.unwrap_or_default().into_filter();
-    let own = &viewer(ctx)?.organization_id;
+    let own = viewer(ctx)?.organization_id();
     let page = ca::organizations(&services(ctx)?.db, own, &filter, offset, PAGE_SIZE).await.map_err(db_error)?;
     Ok(OrganizationCustomerOrganizationWrapper {
         next_cursor: next_cursor(offset, page.has_more),
@@ -622,7 +622,7 @@ pub struct Consumption {
 
 /// `customerAdministration.consumption`: the viewer's organization's customer id, or null.
 pub(super) async fn consumption(ctx: &Context<'_>, customer_id: ID) -> Result<Option<Consumption>> {
-    let own = viewer(ctx)?.organization_id.clone();
+    let own = viewer(ctx)?.organization_id().to_owned();
     let organization = loaders(ctx)?.organizations.load_one(own).await.map_err(storage)?;
     Ok(organization
         .filter(|o| o.customer_id == customer_id.0.trim())
