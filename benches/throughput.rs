@@ -551,7 +551,7 @@ async fn measure_backend(args: &Args, backend: &Backend, bare: SocketAddr) -> Re
     let state = AppState::new(db.clone()).await?;
     // Key checks answered on the request's thread (SQLite) bypass the metric callback: add them.
     let key_check = state.key_check.clone();
-    let statements = move || statements.load(Ordering::Relaxed) + key_check.embedded_statements();
+    let statements = move || statements.load(Ordering::Relaxed) + key_check.direct_statements();
     let router = http::router(state, bench_limits());
     let seeded = seed(&router, &admin_user_id, args).await?;
     if backend.postgres {

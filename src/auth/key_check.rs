@@ -7,9 +7,12 @@
 //!   (README, "Performance"); the statement itself is an indexed lookup of one row that takes
 //!   microseconds. Where that connection cannot answer at once (a busy or locked database, an
 //!   I/O error), the check goes through the pool;
-//! - on PostgreSQL, through the pool, coalesced ([`Coalescer`]): key checks that arrive while
-//!   another is in flight are answered together by one statement for all their keys. Under load
-//!   a few statements serve many requests; a request alone goes to the database at once.
+//! - on PostgreSQL, coalesced ([`Coalescer`]): key checks that arrive while another is in flight
+//!   are answered together by one statement for all their keys. Under load a few statements serve
+//!   many requests; a request alone goes to the database at once. The statements run on
+//!   connections kept for them, out of the pool: sqlx's pool sends a `Sync` to every connection
+//!   handed back to it and waits for the answer, a second round trip for every statement (README,
+//!   "Performance").
 //!
 //! Freshness is the same either way: a request's key is read by a statement that begins after the
 //! request arrived, and sees every transaction committed before it began (in SQLite's WAL mode
@@ -26,10 +29,12 @@ use chrono::{DateTime, Utc};
 use entity::enums::{Edition, EmailVerificationState, UserType};
 use entity::{organization, user};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query, SelectStatement};
+use sea_orm::sqlx::{self, PgConnection};
 use sea_orm::{ActiveEnum, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, QueryResult, Statement, Value};
 use tokio::sync::{Semaphore, oneshot};
 
-use super::{organization_of, select_organization, select_user, user_of};
+use super::{ORGANIZATION_PREFIX, USER_PREFIX, select_organization, select_user};
+use crate::domain::rows::{self, Driver, UserColumns};
 
 /// What the key check reads in its one row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,35 +79,90 @@ impl KeyCheck {
         self.pooled.row(db, hash).await
     }
 
-    /// Key checks answered on the request's thread so far (they bypass SeaORM's metric callback,
-    /// which counts the pool's statements): what a count of statements per request adds.
-    pub fn embedded_statements(&self) -> u64 {
+    /// Key-check statements run on connections of the key check's own so far (on the request's
+    /// thread, or kept out of the pool). SeaORM's metric callback counts only the pool's
+    /// statements: this is what a count of statements per request adds.
+    pub fn direct_statements(&self) -> u64 {
         self.embedded.as_ref().map_or(0, |embedded| embedded.statements.load(Ordering::Relaxed))
+            + self.pooled.statements.load(Ordering::Relaxed)
     }
 }
 
-fn pooled_row(row: &QueryResult) -> Result<KeyRow, DbErr> {
-    Ok(KeyRow {
-        key_id: row.try_get("", "key_id")?,
-        key_hash: row.try_get("", "key_hash")?,
-        key_account_id: row.try_get("", "key_account_id")?,
-        user: user_of(row)?,
-        organization: organization_of(row)?,
-    })
+/// Where the key check's columns are in its rows (found once per statement, by name).
+struct KeyColumns {
+    key: [usize; 3],
+    user: UserColumns,
+    organization: rows::OrganizationColumns,
 }
 
-/// Key checks through the pool, coalesced: the first key to arrive starts a batch and a task that
-/// runs it as soon as one of [`COALESCED_IN_FLIGHT`] statements may start; keys arriving until
-/// then join it. The statement begins after every key of its batch arrived, so it reads what was
-/// committed before each of their requests.
+impl KeyColumns {
+    fn find(row: Driver<'_>) -> Result<Self, DbErr> {
+        Ok(KeyColumns {
+            key: row.positions(["key_id", "key_hash", "key_account_id"])?,
+            user: UserColumns::find(row, USER_PREFIX)?,
+            organization: rows::OrganizationColumns::find(row, ORGANIZATION_PREFIX)?,
+        })
+    }
+
+    fn read(&self, row: Driver<'_>) -> Result<KeyRow, DbErr> {
+        Ok(KeyRow {
+            key_id: row.get(self.key[0])?,
+            key_hash: row.get(self.key[1])?,
+            key_account_id: row.get(self.key[2])?,
+            user: self.user.read(row)?,
+            organization: self.organization.read(row)?,
+        })
+    }
+}
+
+/// The key rows of a statement's rows. The statement's SQL is the same for every request
+/// ([`statement`]), so its columns are found once per backend.
+fn key_rows<'a>(rows: impl IntoIterator<Item = Driver<'a>>) -> Result<Vec<KeyRow>, DbErr> {
+    static FOUND: [OnceLock<KeyColumns>; 2] = [OnceLock::new(), OnceLock::new()];
+    let mut read = Vec::new();
+    for row in rows {
+        let found = &FOUND[usize::from(matches!(row, Driver::Postgres(_)))];
+        let columns = match found.get() {
+            Some(columns) => columns,
+            None => {
+                let columns = KeyColumns::find(row)?;
+                found.get_or_init(|| columns)
+            }
+        };
+        read.push(columns.read(row)?);
+    }
+    Ok(read)
+}
+
+fn pooled_rows(rows: &[QueryResult]) -> Result<Vec<KeyRow>, DbErr> {
+    key_rows(rows.iter().map(Driver::of).collect::<Result<Vec<_>, _>>()?)
+}
+
+/// Key checks through the database's server, coalesced: the first key to arrive starts a batch
+/// and a task that runs it as soon as one of [`COALESCED_IN_FLIGHT`] statements may start; keys
+/// arriving until then join it. The statement begins after every key of its batch arrived, so it
+/// reads what was committed before each of their requests.
+///
+/// On PostgreSQL the statements run on connections of their own ([`COALESCED_IN_FLIGHT`] at
+/// most, taken from the pool once and kept out of it): the pool sends every connection handed
+/// back to it a `Sync` and waits for the server's answer before another statement may use it,
+/// which doubled the round trips of the key check, and the server's work for it. A kept
+/// connection that fails is closed, and that batch goes through the pool.
 struct Coalescer {
     pending: Mutex<Batch>,
     in_flight: Semaphore,
+    connections: Mutex<Vec<PgConnection>>,
+    statements: AtomicU64,
 }
 
 impl Default for Coalescer {
     fn default() -> Self {
-        Coalescer { pending: Mutex::default(), in_flight: Semaphore::new(COALESCED_IN_FLIGHT) }
+        Coalescer {
+            pending: Mutex::default(),
+            in_flight: Semaphore::new(COALESCED_IN_FLIGHT),
+            connections: Mutex::default(),
+            statements: AtomicU64::new(0),
+        }
     }
 }
 
@@ -112,10 +172,11 @@ struct Batch {
     waiters: Vec<oneshot::Sender<Result<Option<KeyRow>, String>>>,
 }
 
-/// Key-check statements through the pool at once. Measured with 8 clients on PostgreSQL (README,
-/// "Performance"): one in flight gave the largest batches, two about as much throughput and no
-/// single statement that every key check waits behind; more made batches smaller and slower.
-const COALESCED_IN_FLIGHT: usize = 2;
+/// Key-check statements in flight at once. Measured with 8 clients on PostgreSQL (README,
+/// "Performance"): on connections kept for the key check, one in flight gave batches of three
+/// keys and 21,000-23,000 requests/s; two, batches under two and 13,500-16,000; three, 7,300-8,300.
+/// Every statement costs the server and this process far more than one more key in it.
+const COALESCED_IN_FLIGHT: usize = 1;
 
 /// Keys in one statement at most; a key arriving at a full batch has a statement of its own.
 const MAX_BATCH: usize = 64;
@@ -136,7 +197,7 @@ impl Coalescer {
         match leads {
             None => {
                 let rows = db.query_all_raw(statement(db.get_database_backend(), &[hash])).await?;
-                rows.first().map(pooled_row).transpose()
+                Ok(pooled_rows(&rows)?.into_iter().next())
             }
             Some(leads) => {
                 if leads {
@@ -160,12 +221,14 @@ impl Coalescer {
         if hashes.is_empty() {
             return;
         }
-        let keys: Vec<&str> = hashes.iter().map(String::as_str).collect();
-        let found = db.query_all_raw(statement(db.get_database_backend(), &keys)).await.and_then(|rows| {
-            rows.iter()
-                .map(|row| pooled_row(row).map(|row| (row.key_hash.clone(), row)))
-                .collect::<Result<HashMap<_, _>, _>>()
-        });
+        // Clients that share a key (a CI job's parallel steps) send it many times at once.
+        let mut keys: Vec<&str> = hashes.iter().map(String::as_str).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let found = self
+            .rows(db, &keys)
+            .await
+            .map(|rows| rows.into_iter().map(|row| (row.key_hash.clone(), row)).collect::<HashMap<_, _>>());
         for (hash, waiter) in hashes.iter().zip(waiters) {
             let answer = match &found {
                 Ok(rows) => Ok(rows.get(hash).cloned()),
@@ -175,6 +238,49 @@ impl Coalescer {
             let _ = waiter.send(answer);
         }
     }
+
+    /// The rows of `hashes`: on PostgreSQL over a kept connection, or else through the pool.
+    async fn rows(&self, db: &DatabaseConnection, hashes: &[&str]) -> Result<Vec<KeyRow>, DbErr> {
+        let backend = db.get_database_backend();
+        let statement = statement(backend, hashes);
+        if backend == DbBackend::Postgres {
+            match self.kept_connection_rows(db, &statement).await {
+                Ok(rows) => return Ok(rows),
+                Err(error) => tracing::warn!(%error, "the key check's own connection failed; using the pool"),
+            }
+        }
+        pooled_rows(&db.query_all_raw(statement).await?)
+    }
+
+    async fn kept_connection_rows(&self, db: &DatabaseConnection, statement: &Statement) -> Result<Vec<KeyRow>, DbErr> {
+        let taken = self.connections.lock().unwrap_or_else(PoisonError::into_inner).pop();
+        let mut conn = match taken {
+            Some(conn) => conn,
+            None => db.get_postgres_connection_pool().acquire().await.map_err(driver_error)?.detach(),
+        };
+        // The SQL is this module's own ([`build`]); the hashes are bound.
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(statement.sql.as_str()));
+        for value in statement.values.iter().flat_map(|values| &values.0) {
+            query = match value {
+                Value::String(Some(s)) => query.bind(s.as_str()),
+                Value::Bool(Some(b)) => query.bind(*b),
+                other => return Err(DbErr::Custom(format!("the key check binds no {other:?}"))),
+            };
+        }
+        self.statements.fetch_add(1, Ordering::Relaxed);
+        // On an error the connection is dropped, not kept: it may be broken.
+        let rows = query.fetch_all(&mut conn).await.map_err(driver_error)?;
+        let read = key_rows(rows.iter().map(Driver::Postgres));
+        let mut kept = self.connections.lock().unwrap_or_else(PoisonError::into_inner);
+        if kept.len() < COALESCED_IN_FLIGHT {
+            kept.push(conn);
+        }
+        read
+    }
+}
+
+fn driver_error(error: sqlx::Error) -> DbErr {
+    DbErr::Custom(format!("key check: {error}"))
 }
 
 /// Connections to the SQLite file kept for the key check. One is taken for the statement and put
@@ -377,17 +483,27 @@ fn conversion(error: DbErr) -> rusqlite::Error {
 
 /// The statement that checks user keys: for each key found, the key, its user, the user's
 /// organization and its access version, in one row. Its SQL is built once per backend and number
-/// of keys (it is the same for every request); only the hashes change.
+/// of keys (it is the same for every request); only the hashes change. On PostgreSQL it has one
+/// shape whatever the number of keys: one parameter lists them all (a hash is hexadecimal), so
+/// each connection prepares it once and the server keeps its plan.
 fn statement(backend: DbBackend, hashes: &[&str]) -> Statement {
     type Built = Arc<(String, Vec<Value>, Vec<usize>)>;
     static BUILT: OnceLock<Mutex<HashMap<(bool, usize), Built>>> = OnceLock::new();
+    let postgres = backend == DbBackend::Postgres;
+    let slots = if postgres { 1 } else { hashes.len() };
     let built = {
         let mut built = BUILT.get_or_init(Mutex::default).lock().unwrap_or_else(PoisonError::into_inner);
-        let key = (backend == DbBackend::Postgres, hashes.len());
-        built.entry(key).or_insert_with(|| Arc::new(build(backend, hashes.len()))).clone()
+        built.entry((postgres, slots)).or_insert_with(|| Arc::new(build(backend, slots))).clone()
     };
     let (sql, values, hash_at) = &*built;
     let mut values = values.clone();
+    let listed;
+    let hashes = if postgres {
+        listed = [hashes.join(",")];
+        &listed.each_ref().map(String::as_str)[..]
+    } else {
+        hashes
+    };
     for (at, hash) in hash_at.iter().zip(hashes) {
         if let Some(value) = values.get_mut(*at) {
             *value = Value::from(*hash);
@@ -399,7 +515,7 @@ fn statement(backend: DbBackend, hashes: &[&str]) -> Statement {
 /// The SQL for `keys` keys, its values with a placeholder for each hash, and where they are.
 fn build(backend: DbBackend, keys: usize) -> (String, Vec<Value>, Vec<usize>) {
     let placeholder = |i: usize| format!("\u{0}key hash {i}\u{0}");
-    let stmt = select((0..keys).map(placeholder).collect());
+    let stmt = select(backend, (0..keys).map(placeholder).collect());
     let built = backend.build(&stmt);
     let values = built.values.map(|values| values.0).unwrap_or_default();
     let hash_at = (0..keys)
@@ -414,7 +530,7 @@ fn build(backend: DbBackend, keys: usize) -> (String, Vec<Value>, Vec<usize>) {
     (built.sql, values, hash_at)
 }
 
-fn select(hashes: Vec<String>) -> SelectStatement {
+fn select(backend: DbBackend, hashes: Vec<String>) -> SelectStatement {
     let (k, u, d, o) = (Alias::new("k"), Alias::new("u"), Alias::new("d"), Alias::new("o"));
     let mut stmt = Query::select();
     stmt.expr_as(Expr::col((k.clone(), Alias::new("id"))), Alias::new("key_id"))
@@ -423,7 +539,13 @@ fn select(hashes: Vec<String>) -> SelectStatement {
     select_user(&mut stmt, u.clone());
     select_organization(&mut stmt, o.clone());
     let key_hash = Expr::col((k.clone(), Alias::new("key_hash")));
-    let matches = if hashes.len() == 1 { key_hash.eq(hashes[0].clone()) } else { key_hash.is_in(hashes) };
+    let matches = match &hashes[..] {
+        [listed] if backend == DbBackend::Postgres => {
+            Expr::cust_with_values(r#""k"."key_hash" = ANY(string_to_array($1, ','))"#, [listed.clone()])
+        }
+        [one] => key_hash.eq(one.clone()),
+        _ => key_hash.is_in(hashes),
+    };
     stmt.from_as(Alias::new("api_keys"), k.clone())
         .join_as(
             JoinType::InnerJoin,
@@ -455,21 +577,27 @@ mod tests {
 
     #[test]
     fn the_key_check_binds_each_request_s_hash_to_the_sql_built_once() {
+        let values = |statement: &Statement| statement.values.clone().map(|values| values.0).unwrap_or_default();
         for backend in [DbBackend::Sqlite, DbBackend::Postgres] {
             let first = statement(backend, &["first-hash"]);
             let second = statement(backend, &["second-hash"]);
             assert_eq!(first.sql, second.sql);
-            let values = |statement: &Statement| statement.values.clone().map(|values| values.0).unwrap_or_default();
             assert!(values(&first).contains(&Value::from("first-hash")), "{backend:?}: {:?}", values(&first));
             assert!(values(&second).contains(&Value::from("second-hash")));
             assert!(!values(&second).contains(&Value::from("first-hash")));
             assert!(values(&second).contains(&Value::from("USER")));
-            let three = statement(backend, &["a", "b", "c"]);
-            assert_ne!(three.sql, first.sql);
-            for hash in ["a", "b", "c"] {
-                assert!(values(&three).contains(&Value::from(hash)), "{backend:?}: {:?}", values(&three));
-            }
-            assert_eq!(statement(backend, &["d", "e", "f"]).sql, three.sql);
         }
+        // SQLite: one parameter per key.
+        let three = statement(DbBackend::Sqlite, &["a", "b", "c"]);
+        assert_ne!(three.sql, statement(DbBackend::Sqlite, &["a"]).sql);
+        for hash in ["a", "b", "c"] {
+            assert!(values(&three).contains(&Value::from(hash)), "{:?}", values(&three));
+        }
+        assert_eq!(statement(DbBackend::Sqlite, &["d", "e", "f"]).sql, three.sql);
+        // PostgreSQL: one shape whatever the number of keys, the first parameter listing them.
+        let three = statement(DbBackend::Postgres, &["a", "b", "c"]);
+        assert_eq!(three.sql, statement(DbBackend::Postgres, &["a"]).sql);
+        assert!(three.sql.contains(r#""k"."key_hash" = ANY(string_to_array($1, ','))"#), "{}", three.sql);
+        assert_eq!(values(&three), [Value::from("a,b,c"), Value::from("USER"), Value::from(true)]);
     }
 }

@@ -19,10 +19,11 @@ use axum::http::header::AUTHORIZATION;
 use chrono::{DateTime, Utc};
 use entity::{organization, user};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, IntoIden, Query, SelectStatement};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, FromQueryResult, IdenStatic, Iterable, QueryResult};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, IdenStatic, Iterable, QueryResult};
 
 use self::key_check::KeyCheck;
 use self::keys::{ApiKeySecret, hashes_match};
+use crate::domain::rows::{Driver, OrganizationColumns, UserColumns};
 
 /// The authenticated caller of one request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,7 +137,7 @@ pub async fn authenticate(
 }
 
 /// How authentication names the user's columns.
-const USER_PREFIX: &str = "u_";
+pub(crate) const USER_PREFIX: &str = "u_";
 
 /// Adds every column of the user (`table`: the users table or its alias) to `stmt`, for
 /// [`user_of`].
@@ -148,11 +149,12 @@ pub(crate) fn select_user(stmt: &mut SelectStatement, table: impl IntoIden + Clo
 
 /// The user a row of [`select_user`] carries.
 pub(crate) fn user_of(row: &QueryResult) -> Result<user::Model, DbErr> {
-    user::Model::from_query_result(row, USER_PREFIX)
+    let row = Driver::of(row)?;
+    UserColumns::find(row, USER_PREFIX)?.read(row)
 }
 
 /// How authentication names the organization's columns.
-const ORGANIZATION_PREFIX: &str = "o_";
+pub(crate) const ORGANIZATION_PREFIX: &str = "o_";
 
 /// Adds every column of the organization (`table`: the organizations table or its alias) to
 /// `stmt`, for [`organization_of`].
@@ -167,5 +169,6 @@ pub(crate) fn select_organization(stmt: &mut SelectStatement, table: impl IntoId
 
 /// The organization a row of [`select_organization`] carries.
 pub(crate) fn organization_of(row: &QueryResult) -> Result<organization::Model, DbErr> {
-    organization::Model::from_query_result(row, ORGANIZATION_PREFIX)
+    let row = Driver::of(row)?;
+    OrganizationColumns::find(row, ORGANIZATION_PREFIX)?.read(row)
 }

@@ -199,7 +199,6 @@ pub async fn authenticate(db: &DatabaseConnection, token: &SecretToken) -> Resul
     let mut stmt = Query::select();
     stmt.expr_as(Expr::col((session::Entity, S::Id)), "session_id")
         .expr_as(Expr::col((session::Entity, S::LastSeenAt)), "last_seen_at")
-        .expr_as(Expr::col((authentication_domain::Entity, authentication_domain::Column::Id)), "domain_id")
         .expr_as(
             Expr::col((
                 authentication_domain_session_setting::Entity,
@@ -265,7 +264,7 @@ pub async fn authenticate(db: &DatabaseConnection, token: &SecretToken) -> Resul
     let organization = super::organization_of(&row)?;
     Ok(Viewer {
         user_id,
-        authentication_domain_id: row.try_get("", "domain_id")?,
+        authentication_domain_id: user.authentication_domain_id.clone(),
         credential: Credential::Session { session_id },
         user: std::sync::Arc::new(user),
         organization: std::sync::Arc::new(organization),

@@ -1,5 +1,5 @@
-//! Reading the rows of the lists that come back a page at a time (users, groups) straight from the
-//! driver's row, by position.
+//! Reading the rows of the lists that come back a page at a time (users, groups), and of the key
+//! check, straight from the driver's row, by position.
 //!
 //! SeaORM's derived reader looks every column up by name in every row, and turns every NULL of an
 //! optional column into an error whose message formats the column's name before it becomes
@@ -8,8 +8,8 @@
 //! and 12% on SQLite. Here the positions are found once per statement, by name, and each row is
 //! read by position; a NULL is just `None`.
 
-use entity::enums::{EmailVerificationState, UserType};
-use entity::{group, user};
+use entity::enums::{Edition, EmailVerificationState, UserType};
+use entity::{group, organization, user};
 use sea_orm::sqlx::postgres::PgRow;
 use sea_orm::sqlx::sqlite::SqliteRow;
 use sea_orm::sqlx::{self, Column as _, Postgres, Row as _, Sqlite};
@@ -31,20 +31,20 @@ impl<T> Decoded for T where
 
 /// One driver row.
 #[derive(Clone, Copy)]
-enum Driver<'a> {
+pub(crate) enum Driver<'a> {
     Postgres(&'a PgRow),
     Sqlite(&'a SqliteRow),
 }
 
 impl<'a> Driver<'a> {
-    fn of(row: &'a QueryResult) -> Result<Self, DbErr> {
+    pub(crate) fn of(row: &'a QueryResult) -> Result<Self, DbErr> {
         row.try_as_pg_row()
             .map(Driver::Postgres)
             .or_else(|| row.try_as_sqlite_row().map(Driver::Sqlite))
             .ok_or_else(|| DbErr::Type("a row of neither PostgreSQL nor SQLite".to_owned()))
     }
 
-    fn get<T: Decoded>(self, at: usize) -> Result<T, DbErr> {
+    pub(crate) fn get<T: Decoded>(self, at: usize) -> Result<T, DbErr> {
         match self {
             Driver::Postgres(row) => row.try_get::<T, usize>(at),
             Driver::Sqlite(row) => row.try_get::<T, usize>(at),
@@ -53,7 +53,7 @@ impl<'a> Driver<'a> {
     }
 
     /// Where each of `names` is among the row's columns.
-    fn positions<const N: usize>(self, names: [&str; N]) -> Result<[usize; N], DbErr> {
+    pub(crate) fn positions<const N: usize>(self, names: [&str; N]) -> Result<[usize; N], DbErr> {
         let columns: Vec<&str> = match self {
             Driver::Postgres(row) => row.columns().iter().map(|c| c.name()).collect(),
             Driver::Sqlite(row) => row.columns().iter().map(|c| c.name()).collect(),
@@ -77,9 +77,17 @@ fn active_enum<E: ActiveEnum<Value = String>>(value: String) -> Result<E, DbErr>
 /// further columns).
 pub(crate) fn users(rows: &[QueryResult]) -> Result<Vec<user::Model>, DbErr> {
     let Some(first) = rows.first() else { return Ok(Vec::new()) };
-    use user::Column as C;
-    let at = Driver::of(first)?.positions(
-        [
+    let at = UserColumns::find(Driver::of(first)?, "")?;
+    rows.iter().map(|row| at.read(Driver::of(row)?)).collect()
+}
+
+/// Where a user's columns are in a statement's rows: each named its column's name after `prefix`.
+pub(crate) struct UserColumns([usize; 13]);
+
+impl UserColumns {
+    pub(crate) fn find(row: Driver<'_>, prefix: &str) -> Result<Self, DbErr> {
+        use user::Column as C;
+        let names = [
             C::Id,
             C::AuthenticationDomainId,
             C::Email,
@@ -94,28 +102,53 @@ pub(crate) fn users(rows: &[QueryResult]) -> Result<Vec<user::Model>, DbErr> {
             C::LastActive,
             C::CreatedAt,
         ]
-        .map(|column| column.as_str()),
-    )?;
-    rows.iter()
-        .map(|row| {
-            let row = Driver::of(row)?;
-            Ok(user::Model {
-                id: row.get(at[0])?,
-                authentication_domain_id: row.get(at[1])?,
-                email: row.get(at[2])?,
-                email_lower: row.get(at[3])?,
-                name: row.get(at[4])?,
-                user_type: active_enum::<UserType>(row.get(at[5])?)?,
-                time_zone: row.get(at[6])?,
-                email_verification_state: active_enum::<EmailVerificationState>(row.get(at[7])?)?,
-                pending_upgrade_type: row.get::<Option<String>>(at[8])?.map(active_enum::<UserType>).transpose()?,
-                pending_upgrade_message: row.get(at[9])?,
-                active: row.get(at[10])?,
-                last_active: row.get(at[11])?,
-                created_at: row.get(at[12])?,
-            })
+        .map(|column| format!("{prefix}{}", column.as_str()));
+        Ok(UserColumns(row.positions(names.each_ref().map(String::as_str))?))
+    }
+
+    pub(crate) fn read(&self, row: Driver<'_>) -> Result<user::Model, DbErr> {
+        let at = &self.0;
+        Ok(user::Model {
+            id: row.get(at[0])?,
+            authentication_domain_id: row.get(at[1])?,
+            email: row.get(at[2])?,
+            email_lower: row.get(at[3])?,
+            name: row.get(at[4])?,
+            user_type: active_enum::<UserType>(row.get(at[5])?)?,
+            time_zone: row.get(at[6])?,
+            email_verification_state: active_enum::<EmailVerificationState>(row.get(at[7])?)?,
+            pending_upgrade_type: row.get::<Option<String>>(at[8])?.map(active_enum::<UserType>).transpose()?,
+            pending_upgrade_message: row.get(at[9])?,
+            active: row.get(at[10])?,
+            last_active: row.get(at[11])?,
+            created_at: row.get(at[12])?,
         })
-        .collect()
+    }
+}
+
+/// Where an organization's columns are in a statement's rows: each named its column's name after
+/// `prefix`.
+pub(crate) struct OrganizationColumns([usize; 6]);
+
+impl OrganizationColumns {
+    pub(crate) fn find(row: Driver<'_>, prefix: &str) -> Result<Self, DbErr> {
+        use organization::Column as C;
+        let names = [C::Id, C::Name, C::Edition, C::CustomerId, C::CreatedAt, C::AccessVersion]
+            .map(|column| format!("{prefix}{}", column.as_str()));
+        Ok(OrganizationColumns(row.positions(names.each_ref().map(String::as_str))?))
+    }
+
+    pub(crate) fn read(&self, row: Driver<'_>) -> Result<organization::Model, DbErr> {
+        let at = &self.0;
+        Ok(organization::Model {
+            id: row.get(at[0])?,
+            name: row.get(at[1])?,
+            edition: active_enum::<Edition>(row.get(at[2])?)?,
+            customer_id: row.get(at[3])?,
+            created_at: row.get(at[4])?,
+            access_version: row.get(at[5])?,
+        })
+    }
 }
 
 /// The groups of `rows`, each row a whole group (as `group::Entity::find()` selects it), and the

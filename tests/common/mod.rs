@@ -47,7 +47,7 @@ pub struct TestApp {
 }
 
 /// SQL statements run for a test app: those of its connection (SeaORM's metric callback) and the
-/// key checks its router answered on the request's thread (SQLite, `auth::key_check`).
+/// key checks its router ran on connections of their own (`auth::key_check`).
 #[derive(Clone)]
 pub struct Statements {
     sql: Arc<AtomicUsize>,
@@ -56,7 +56,12 @@ pub struct Statements {
 
 impl Statements {
     pub fn load(&self, ordering: Ordering) -> usize {
-        self.sql.load(ordering) + usize::try_from(self.key_check.embedded_statements()).unwrap_or(usize::MAX)
+        self.sql.load(ordering) + self.direct()
+    }
+
+    /// The key checks' statements on connections of their own (not through the pool).
+    pub fn direct(&self) -> usize {
+        usize::try_from(self.key_check.direct_statements()).unwrap_or(usize::MAX)
     }
 }
 
