@@ -269,7 +269,9 @@ impl HttpState {
         if auth::presented_key(headers).is_none()
             && let Some(token) = sessions::presented_token(headers)
         {
-            return match sessions::authenticate(&self.app.db, &token).await {
+            // Boxed: the session check's future, inline, would make every request's future (moved
+            // at each await) larger, keys' included.
+            return match Box::pin(sessions::authenticate(&self.app.db, &token)).await {
                 Ok(viewer) => Ok(viewer),
                 Err(AuthError::Database(err)) => {
                     tracing::error!(error = %err, "database error while checking a session");

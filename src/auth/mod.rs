@@ -102,6 +102,12 @@ pub(crate) async fn note_activity(
     if last_active.is_some_and(|at| now - at < LAST_ACTIVE_RESOLUTION) {
         return Ok(());
     }
+    // Boxed: the write happens every few minutes per user, and its future, inline, would make
+    // every request's authentication future (moved at each await) several times larger.
+    Box::pin(record_activity(db, user_id, now)).await
+}
+
+async fn record_activity(db: &DatabaseConnection, user_id: i64, now: DateTime<Utc>) -> Result<(), DbErr> {
     let stmt = Query::update()
         .table(Alias::new("users"))
         .value(Alias::new("last_active"), now)
