@@ -251,9 +251,21 @@ impl HttpState {
         }
         tracing::debug!(user_id = viewer.user_id, "graphql request");
         let state = &self.app;
+        // A document that passed validation before with this operation and these variables
+        // passes again: it runs on the schema that checks only what bounds its cost.
+        let validation = document::Validation::of(&gql);
+        let validated =
+            validation.as_ref().is_some_and(|validation| self.parsed_documents.passed(&gql.query, validation));
+        let to_record = validation.filter(|_| !validated).map(|validation| (gql.query.clone(), validation));
         let loaders = Loaders::for_viewer(&state.db, &state.catalog, &state.access_cache, &viewer).await;
         let gql = gql.data(loaders).data(viewer).data(crate::graphql::PublicUrl(public_url));
-        let response = crate::graphql::execute(&state.schema, gql).await;
+        let schema = if validated { &state.validated_schema } else { &state.schema };
+        let response = crate::graphql::execute(schema, gql).await;
+        if let Some((query, validation)) = to_record
+            && crate::graphql::passed_validation(&response)
+        {
+            self.parsed_documents.record_passed(&query, validation);
+        }
         record.executed(&response);
         GraphQLResponse::from(response).into_response()
     }

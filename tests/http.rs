@@ -44,6 +44,35 @@ backend_test!(syntax_errors_and_unknown_fields_are_graphql_errors, |app| {
     assert!(body["errors"][0]["message"].as_str().is_some_and(|m| m.contains("nonsense")), "{body}");
 });
 
+backend_test!(a_document_is_validated_alike_however_often_it_comes, |app| {
+    // A document that passed validation once with the same operation and variables runs on the
+    // schema that skips GraphQL's validation rules (they would pass again): every answer must be
+    // the one full validation gives.
+    for _ in 0..3 {
+        let body = app.query("{ actor { user { email nonsense } } }").await;
+        assert_eq!(body["errors"][0]["message"], json!("Unknown field \"nonsense\" on type \"User\"."), "{body}");
+        assert!(body.get("data").is_none_or(Value::is_null), "{body}");
+    }
+    // The same document with variables that break it, then fit it, then break it again: the
+    // variables that fit pass, and never let the ones that do not run unvalidated.
+    let query = "query($ids: [ID!]) { actor { organization { userManagement { authenticationDomains(id: $ids) { totalCount } } } } }";
+    let refused = app.run(query, json!({"ids": [{"an": "object"}]})).await;
+    let message = refused["errors"][0]["message"].as_str().unwrap_or_default().to_owned();
+    assert!(message.starts_with("Invalid value for argument \"id.0\""), "{refused}");
+    let fits = json!({"ids": ["no-such-domain"]});
+    for _ in 0..2 {
+        let body = app.ok(query, fits.clone()).await;
+        assert_eq!(body["data"]["actor"]["organization"]["userManagement"]["authenticationDomains"]["totalCount"], 0);
+    }
+    for _ in 0..2 {
+        assert_eq!(app.run(query, json!({"ids": [{"an": "object"}]})).await, refused);
+    }
+    // Another document over the same variables is validated on its own.
+    let other = "query($ids: [ID!]) { actor { organization { userManagement { authenticationDomains(id: $ids) { nonsense } } } } }";
+    let body = app.run(other, fits).await;
+    assert!(body["errors"][0]["message"].as_str().is_some_and(|m| m.contains("nonsense")), "{body}");
+});
+
 backend_test!(undeclared_variables_are_ignored, |app| {
     let (status, body) = app
         .graphql_as(Some(ADMIN_KEY), "query { actor { user { email } } }", json!({"cursor": null, "accountId": 1}))

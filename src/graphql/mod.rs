@@ -24,12 +24,12 @@ pub mod synthetics;
 pub mod user_management;
 pub mod user_management_mutations;
 
-use async_graphql::{EmptySubscription, MergedObject, Object, Schema, SchemaBuilder};
+use async_graphql::{EmptySubscription, MergedObject, Object, Schema, SchemaBuilder, ValidationMode};
 
 use self::actor::Actor;
 pub use self::context::Services;
 use self::customer_administration::CustomerAdministration;
-pub use self::pipeline::{RootMutation, execute};
+pub use self::pipeline::{RootMutation, execute, passed_validation};
 
 /// Deepest query accepted. NerdGraph's deepest client operations nest about ten levels.
 const MAX_DEPTH: usize = 32;
@@ -86,12 +86,16 @@ fn builder() -> SchemaBuilder<RootQueryType, RootMutation, EmptySubscription> {
 
 /// The schema, serving with `services`.
 pub fn build_schema(services: Services) -> AppSchema {
-    build_schema_with(services, true)
+    build_schema_with(services, true, ValidationMode::Strict)
 }
 
-/// The schema, serving with `services`, with introspection on or off.
-pub fn build_schema_with(services: Services, introspection: bool) -> AppSchema {
-    let builder = builder().data(services);
+/// The schema, serving with `services`, with introspection on or off and validating each
+/// request's document with `validation`: `Strict`, every rule of GraphQL's validation; `Fast`,
+/// only the rules that bound what a document may cost (fragment cycles, depth, complexity), for a
+/// document already found valid with the same operation and variables
+/// ([`crate::http`]'s parsed documents).
+pub fn build_schema_with(services: Services, introspection: bool, validation: ValidationMode) -> AppSchema {
+    let builder = builder().data(services).validation_mode(validation);
     if introspection { builder.finish() } else { builder.disable_introspection().finish() }
 }
 

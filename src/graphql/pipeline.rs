@@ -46,6 +46,13 @@ pub async fn execute(schema: &AppSchema, mut request: Request) -> Response {
     limits::classify_input_errors(response)
 }
 
+/// Whether the request answered by `response` got past async-graphql's validation. Validation's
+/// errors carry no path, nor do the refusals around it (input limits, depth, complexity, an
+/// unknown operation); the errors of fields, which come after it, do.
+pub fn passed_validation(response: &Response) -> bool {
+    response.errors.iter().all(|error| !error.path.is_empty())
+}
+
 /// The mutation root: every mutation of [`RootMutationType`], each run with the request's loaders
 /// emptied first.
 #[derive(Default)]

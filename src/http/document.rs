@@ -44,12 +44,73 @@ impl Refusal {
 /// Documents parsed lately, by their text: clients (tooling, dashboards, scripts) send the same few
 /// documents over and over, and parsing one costs more than the rest of a small request's checks.
 /// Only short documents are kept, so the cache stays small whatever clients send.
-pub struct ParsedDocuments(Mutex<lru::LruCache<Box<str>, Arc<ExecutableDocument>>>);
+///
+/// With each document it keeps the [`Validation`]s it passed: the operations and variables with
+/// which async-graphql's validation rules found it valid. Those rules are a function of the
+/// schema, the document, the operation and the variables' values alone, so the same request
+/// passes them again; it runs on the schema that checks only what bounds its cost
+/// ([`crate::AppState::validated_schema`]).
+pub struct ParsedDocuments(Mutex<lru::LruCache<Box<str>, Parsed>>);
+
+struct Parsed {
+    document: Arc<ExecutableDocument>,
+    /// The latest last, at most [`ParsedDocuments::MAX_VALIDATIONS`].
+    validations: Vec<Validation>,
+}
+
+/// One request's operation and variables, as validation sees them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Validation {
+    operation_name: Option<String>,
+    /// The variables as JSON (empty when there are none).
+    variables: String,
+}
+
+impl Validation {
+    /// Variables longer than this as JSON are validated every time.
+    const MAX_VARIABLES_BYTES: usize = 1024;
+
+    /// `request`'s operation and variables, unless its document or its variables are too long to
+    /// keep.
+    pub fn of(request: &async_graphql::Request) -> Option<Validation> {
+        if request.query.len() > ParsedDocuments::MAX_CACHED_BYTES {
+            return None;
+        }
+        let variables = if request.variables.is_empty() {
+            String::new()
+        } else {
+            let mut json = Bounded(Vec::new());
+            serde_json::to_writer(&mut json, &request.variables).ok()?;
+            String::from_utf8(json.0).ok()?
+        };
+        Some(Validation { operation_name: request.operation_name.clone(), variables })
+    }
+}
+
+/// A writer that refuses to grow past [`Validation::MAX_VARIABLES_BYTES`].
+struct Bounded(Vec<u8>);
+
+impl std::io::Write for Bounded {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if self.0.len() + bytes.len() > Validation::MAX_VARIABLES_BYTES {
+            return Err(std::io::ErrorKind::FileTooLarge.into());
+        }
+        self.0.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
 
 impl ParsedDocuments {
     /// Documents longer than this are parsed every time.
     const MAX_CACHED_BYTES: usize = 4 * 1024;
     const CAPACITY: NonZeroUsize = NonZeroUsize::new(256).expect("non-zero");
+    /// Validations kept per document (a script's mutation with different variables each time
+    /// keeps replacing its oldest).
+    const MAX_VALIDATIONS: usize = 8;
 
     pub fn new() -> Self {
         ParsedDocuments(Mutex::new(lru::LruCache::new(Self::CAPACITY)))
@@ -60,18 +121,43 @@ impl ParsedDocuments {
         if request.query.len() > Self::MAX_CACHED_BYTES {
             return;
         }
-        let cached = self.0.lock().ok().and_then(|mut cache| cache.get(request.query.as_str()).cloned());
+        let cached = self
+            .0
+            .lock()
+            .ok()
+            .and_then(|mut cache| cache.get(request.query.as_str()).map(|parsed| parsed.document.clone()));
         match cached {
             Some(document) => request.set_parsed_query(ExecutableDocument::clone(&document)),
             None => {
                 if let Ok(document) = request.parsed_query() {
-                    let document = Arc::new(document.clone());
+                    let parsed = Parsed { document: Arc::new(document.clone()), validations: Vec::new() };
                     if let Ok(mut cache) = self.0.lock() {
-                        cache.put(request.query.as_str().into(), document);
+                        cache.put(request.query.as_str().into(), parsed);
                     }
                 }
             }
         }
+    }
+
+    /// Whether the document `query` passed validation with `validation` before.
+    pub fn passed(&self, query: &str, validation: &Validation) -> bool {
+        self.0
+            .lock()
+            .ok()
+            .is_some_and(|mut cache| cache.get(query).is_some_and(|parsed| parsed.validations.contains(validation)))
+    }
+
+    /// Keeps that the document `query` (if it is kept) passed validation with `validation`.
+    pub fn record_passed(&self, query: &str, validation: Validation) {
+        let Ok(mut cache) = self.0.lock() else { return };
+        let Some(parsed) = cache.get_mut(query) else { return };
+        if parsed.validations.contains(&validation) {
+            return;
+        }
+        if parsed.validations.len() >= Self::MAX_VALIDATIONS {
+            parsed.validations.remove(0);
+        }
+        parsed.validations.push(validation);
     }
 }
 
@@ -241,6 +327,45 @@ mod tests {
             check(&mut request, &limits, &ParsedDocuments::new(), false),
             Err(Refusal::QueryTooLong { bytes: 14, max: 10 })
         );
+    }
+
+    #[test]
+    fn validations_are_kept_per_document_operation_and_variables() {
+        let parsed = ParsedDocuments::new();
+        let text = "query Read($id: ID) { __typename } query Other { __typename }";
+        let request = |name: &str, variables: serde_json::Value| {
+            async_graphql::Request::new(text)
+                .operation_name(name)
+                .variables(async_graphql::Variables::from_json(variables))
+        };
+        let read = request("Read", serde_json::json!({"id": "1"}));
+        let validation = Validation::of(&read).expect("short variables");
+        // Not kept: the document itself is not cached yet.
+        parsed.record_passed(text, validation.clone());
+        assert!(!parsed.passed(text, &validation));
+        assert!(check(&mut request("Read", serde_json::json!({"id": "1"})), &limits(10), &parsed, false).is_ok());
+        parsed.record_passed(text, validation.clone());
+        assert!(parsed.passed(text, &validation));
+        // Another operation, other variables, another document: not passed.
+        for other in [
+            request("Other", serde_json::json!({"id": "1"})),
+            request("Read", serde_json::json!({"id": "2"})),
+            request("Read", serde_json::json!({})),
+        ] {
+            assert!(!parsed.passed(text, &Validation::of(&other).expect("short")));
+        }
+        assert!(!parsed.passed("{ __typename }", &validation));
+        // Long variables are not kept at all.
+        let long = request("Read", serde_json::json!({"id": "x".repeat(Validation::MAX_VARIABLES_BYTES)}));
+        assert_eq!(Validation::of(&long), None);
+        // A document keeps its latest few.
+        for i in 0..ParsedDocuments::MAX_VALIDATIONS {
+            let next = Validation::of(&request("Read", serde_json::json!({"id": format!("n{i}")}))).expect("short");
+            parsed.record_passed(text, next);
+        }
+        assert!(!parsed.passed(text, &validation));
+        let latest = request("Read", serde_json::json!({"id": format!("n{}", ParsedDocuments::MAX_VALIDATIONS - 1)}));
+        assert!(parsed.passed(text, &Validation::of(&latest).expect("short")));
     }
 
     #[test]
