@@ -67,6 +67,17 @@ impl<'a> Driver<'a> {
         }
         Ok(found)
     }
+
+    /// Where each of `columns` is among the row's columns, each named its column's name after
+    /// `prefix`.
+    fn prefixed_positions<C: IdenStatic, const N: usize>(
+        self,
+        prefix: &str,
+        columns: [C; N],
+    ) -> Result<[usize; N], DbErr> {
+        let names = columns.map(|column| format!("{prefix}{}", column.as_str()));
+        self.positions(names.each_ref().map(String::as_str))
+    }
 }
 
 fn active_enum<E: ActiveEnum<Value = String>>(value: String) -> Result<E, DbErr> {
@@ -87,7 +98,7 @@ pub(crate) struct UserColumns([usize; 13]);
 impl UserColumns {
     pub(crate) fn find(row: Driver<'_>, prefix: &str) -> Result<Self, DbErr> {
         use user::Column as C;
-        let names = [
+        let columns = [
             C::Id,
             C::AuthenticationDomainId,
             C::Email,
@@ -101,9 +112,8 @@ impl UserColumns {
             C::Active,
             C::LastActive,
             C::CreatedAt,
-        ]
-        .map(|column| format!("{prefix}{}", column.as_str()));
-        Ok(UserColumns(row.positions(names.each_ref().map(String::as_str))?))
+        ];
+        Ok(UserColumns(row.prefixed_positions(prefix, columns)?))
     }
 
     pub(crate) fn read(&self, row: Driver<'_>) -> Result<user::Model, DbErr> {
@@ -133,9 +143,8 @@ pub(crate) struct OrganizationColumns([usize; 6]);
 impl OrganizationColumns {
     pub(crate) fn find(row: Driver<'_>, prefix: &str) -> Result<Self, DbErr> {
         use organization::Column as C;
-        let names = [C::Id, C::Name, C::Edition, C::CustomerId, C::CreatedAt, C::AccessVersion]
-            .map(|column| format!("{prefix}{}", column.as_str()));
-        Ok(OrganizationColumns(row.positions(names.each_ref().map(String::as_str))?))
+        let columns = [C::Id, C::Name, C::Edition, C::CustomerId, C::CreatedAt, C::AccessVersion];
+        Ok(OrganizationColumns(row.prefixed_positions(prefix, columns)?))
     }
 
     pub(crate) fn read(&self, row: Driver<'_>) -> Result<organization::Model, DbErr> {
