@@ -335,12 +335,12 @@ async fn seed(router: &Router, admin_user_id: &str, args: &Args) -> Result<Seede
         group_ids.push(id);
     }
     let tiers = ["BASIC_USER_TIER", "CORE_USER_TIER", "FULL_USER_TIER"];
-    let mut latencies = Vec::with_capacity(args.users);
+    let mut latencies = Latencies::new();
     let mut members: Vec<Vec<String>> = vec![Vec::new(); group_ids.len().max(1)];
     for i in 0..args.users {
         let t = Instant::now();
         let id = create_user(router, &domain_id, &format!("user{i}@example.com"), tiers[i % tiers.len()]).await?;
-        latencies.push(t.elapsed());
+        latencies.record(t.elapsed());
         let group = i % members.len();
         members[group].push(id);
     }
@@ -354,7 +354,7 @@ async fn seed(router: &Router, admin_user_id: &str, args: &Args) -> Result<Seede
     for chunk in group_ids.chunks(10) {
         gql(router, ADD, json!({ "o": { "groupIds": chunk, "userIds": [admin_user_id] } })).await?;
     }
-    Ok(Seeded { domain_id, user_creation: Summary::of(latencies, Duration::ZERO), seed_time: started.elapsed() })
+    Ok(Seeded { domain_id, user_creation: Summary::of(&latencies, Duration::ZERO), seed_time: started.elapsed() })
 }
 
 /// `n` users created by 8 concurrent in-process clients into a fresh database: (elapsed, users/s).
@@ -413,24 +413,39 @@ async fn start(app: Router) -> Result<(SocketAddr, tokio::task::JoinHandle<()>)>
 /// Latencies of one measurement.
 #[derive(Debug, Clone)]
 struct Summary {
-    requests: usize,
+    requests: u64,
     per_second: f64,
     p50: Duration,
     p99: Duration,
 }
 
 impl Summary {
-    fn of(mut latencies: Vec<Duration>, elapsed: Duration) -> Summary {
-        latencies.sort_unstable();
-        let at = |q: f64| {
-            if latencies.is_empty() {
-                Duration::ZERO
-            } else {
-                latencies[((latencies.len() - 1) as f64 * q).round() as usize]
-            }
-        };
-        let per_second = if elapsed.is_zero() { 0.0 } else { latencies.len() as f64 / elapsed.as_secs_f64() };
-        Summary { requests: latencies.len(), per_second, p50: at(0.50), p99: at(0.99) }
+    fn of(latencies: &Latencies, elapsed: Duration) -> Summary {
+        let histogram = &latencies.0;
+        let at = |q: f64| Duration::from_micros(if histogram.is_empty() { 0 } else { histogram.value_at_quantile(q) });
+        let requests = histogram.len();
+        let per_second = if elapsed.is_zero() { 0.0 } else { requests as f64 / elapsed.as_secs_f64() };
+        Summary { requests, per_second, p50: at(0.50), p99: at(0.99) }
+    }
+}
+
+/// Latencies recorded into a histogram (microseconds, 3 significant digits, up to a minute) rather
+/// than kept one by one: a fast run answers a million requests, and keeping each one's latency
+/// would put the benchmark's own memory into the peak RSS it reports.
+struct Latencies(hdrhistogram::Histogram<u64>);
+
+impl Latencies {
+    fn new() -> Latencies {
+        Latencies(hdrhistogram::Histogram::new_with_bounds(1, 60_000_000, 3).expect("valid histogram bounds"))
+    }
+
+    fn record(&mut self, latency: Duration) {
+        let micros = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX).clamp(1, self.0.high());
+        self.0.record(micros).expect("a value within the histogram's bounds");
+    }
+
+    fn add(&mut self, other: &Latencies) {
+        self.0.add(&other.0).expect("histograms of the same bounds");
     }
 }
 
@@ -454,7 +469,7 @@ async fn drive(
             stream.set_nodelay(true)?;
             let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
             let connection = tokio::spawn(connection);
-            let mut latencies = Vec::new();
+            let mut latencies = Latencies::new();
             let mut failures = 0usize;
             while Instant::now() < deadline {
                 let mut request = hyper::Request::post("/graphql")
@@ -468,7 +483,7 @@ async fn drive(
                 let response = sender.send_request(request).await?;
                 let status = response.status();
                 let bytes = response.into_body().collect().await?.to_bytes();
-                latencies.push(t.elapsed());
+                latencies.record(t.elapsed());
                 if !status.is_success() || bytes.windows(9).any(|w| w == b"\"errors\":") {
                     failures += 1;
                     if failures == 1 {
@@ -484,14 +499,14 @@ async fn drive(
             Ok::<_, anyhow::Error>((latencies, failures))
         }));
     }
-    let mut all = Vec::new();
+    let mut all = Latencies::new();
     let mut failures = 0;
     for task in tasks {
         let (latencies, failed) = task.await??;
-        all.extend(latencies);
+        all.add(&latencies);
         failures += failed;
     }
-    Ok((Summary::of(all, started.elapsed()), failures))
+    Ok((Summary::of(&all, started.elapsed()), failures))
 }
 
 /// A `kB` field of /proc/self/status, in MB (Linux; 0 elsewhere).
