@@ -246,3 +246,38 @@ backend_test!(statements_per_request_do_not_grow_with_users, |app| {
     let large = app.statements_for(query).await;
     assert_eq!(small, large, "statements for 10 users: {small}, for 1,000: {large}");
 });
+
+// A page of groups with their users: the users of all its groups come in one statement.
+backend_test!(the_users_of_a_page_of_groups_take_one_statement, |app| {
+    app.create_users("member", 3, UserType::Core).await;
+    let group = app.group_id("User").await;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let members = entity::user::Entity::find()
+        .filter(entity::user::Column::Email.like("member%"))
+        .all(&app.db)
+        .await
+        .expect("users");
+    for member in members {
+        app.add_member(&group, member.id).await;
+    }
+    let groups = |users: &str| {
+        format!(
+            "{{ actor {{ organization {{ userManagement {{ authenticationDomains {{ authenticationDomains {{
+              groups {{ groups {{ id {users} }} }} }} }} }} }} }} }}"
+        )
+    };
+    let without = app.statements_for(&groups("")).await;
+    let with = app.statements_for(&groups("users { users { id email } }")).await;
+    assert_eq!(with, without + 1, "statements without the groups' users: {without}, with them: {with}");
+    let body = app.query(&groups("users { users { email } }")).await;
+    let domains = &body["data"]["actor"]["organization"]["userManagement"]["authenticationDomains"];
+    let emails: Vec<&str> = domains["authenticationDomains"][0]["groups"]["groups"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .flat_map(|g| g["users"]["users"].as_array().expect("users").iter())
+        .filter_map(|u| u["email"].as_str())
+        .filter(|email| email.starts_with("member"))
+        .collect();
+    assert_eq!(emails.len(), 3, "{body}");
+});

@@ -92,6 +92,20 @@ pub(crate) fn users(rows: &[QueryResult]) -> Result<Vec<user::Model>, DbErr> {
     rows.iter().map(|row| at.read(Driver::of(row)?)).collect()
 }
 
+/// The users of `rows`, each row a whole user (as `user::Entity::find()` selects it), and the
+/// column `extra` of each row (the id of a group they are a member of, say).
+pub(crate) fn users_with<T: Decoded>(rows: &[QueryResult], extra: &str) -> Result<Vec<(user::Model, T)>, DbErr> {
+    let Some(first) = rows.first() else { return Ok(Vec::new()) };
+    let first = Driver::of(first)?;
+    let (at, [extra_at]) = (UserColumns::find(first, "")?, first.positions([extra])?);
+    rows.iter()
+        .map(|row| {
+            let row = Driver::of(row)?;
+            Ok((at.read(row)?, row.get(extra_at)?))
+        })
+        .collect()
+}
+
 /// Where a user's columns are in a statement's rows: each named its column's name after `prefix`.
 pub(crate) struct UserColumns([usize; 13]);
 

@@ -284,25 +284,28 @@ pub async fn users_of_groups(
     db: &impl ConnectionTrait,
     group_ids: &[String],
 ) -> Result<HashMap<String, Vec<user::Model>>, DbErr> {
-    let memberships = group_membership::Entity::find()
-        .filter(group_membership::Column::GroupId.is_in(group_ids.iter().cloned()))
-        .all(db)
-        .await?;
-    let users: HashMap<i64, user::Model> = user::Entity::find()
-        .filter(user::Column::Id.is_in(memberships.iter().map(|m| m.user_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u))
-        .collect();
+    // One statement: each user once per group asked about, with that group's id from the
+    // membership.
+    let mut select = user::Entity::find().into_query();
+    select
+        .inner_join(
+            group_membership::Entity,
+            Expr::col((group_membership::Entity, group_membership::Column::UserId))
+                .equals((user::Entity, user::Column::Id)),
+        )
+        .expr_as(Expr::col((group_membership::Entity, group_membership::Column::GroupId)), Alias::new(GROUP))
+        .and_where(
+            Expr::col((group_membership::Entity, group_membership::Column::GroupId)).is_in(group_ids.iter().cloned()),
+        );
     let mut by_group: HashMap<String, Vec<user::Model>> = HashMap::new();
-    for membership in memberships {
-        if let Some(user) = users.get(&membership.user_id) {
-            by_group.entry(membership.group_id).or_default().push(user.clone());
-        }
+    for (user, group_id) in rows::users_with::<String>(&db.query_all(&select).await?, GROUP)? {
+        by_group.entry(group_id).or_default().push(user);
     }
     for users in by_group.values_mut() {
         users.sort_by_key(|u| u.id);
     }
     Ok(by_group)
 }
+
+/// The column of [`users_of_groups`]' rows that names the group.
+const GROUP: &str = "ag_group_id";
