@@ -25,12 +25,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-use entity::enums::{Edition, EmailVerificationState, UserType};
 use entity::{organization, user};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query, SelectStatement};
 use sea_orm::sqlx::{self, PgConnection};
-use sea_orm::{ActiveEnum, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, QueryResult, Statement, Value};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, QueryResult, Statement, Value};
 use tokio::sync::{Semaphore, oneshot};
 
 use super::{ORGANIZATION_PREFIX, USER_PREFIX, select_organization, select_user};
@@ -115,23 +113,28 @@ impl KeyColumns {
     }
 }
 
-/// The key rows of a statement's rows. The statement's SQL is the same for every request
-/// ([`statement`]), so its columns are found once per backend.
+/// The key rows of a statement's rows.
 fn key_rows<'a>(rows: impl IntoIterator<Item = Driver<'a>>) -> Result<Vec<KeyRow>, DbErr> {
-    static FOUND: [OnceLock<KeyColumns>; 2] = [OnceLock::new(), OnceLock::new()];
-    let mut read = Vec::new();
-    for row in rows {
-        let found = &FOUND[usize::from(matches!(row, Driver::Postgres(_)))];
-        let columns = match found.get() {
-            Some(columns) => columns,
-            None => {
-                let columns = KeyColumns::find(row)?;
-                found.get_or_init(|| columns)
-            }
-        };
-        read.push(columns.read(row)?);
-    }
-    Ok(read)
+    rows.into_iter().map(key_row).collect()
+}
+
+/// The key row of one of the statement's rows. The statement's SQL is the same for every request
+/// ([`statement`]), so its columns are found once per driver.
+fn key_row(row: Driver<'_>) -> Result<KeyRow, DbErr> {
+    static FOUND: [OnceLock<KeyColumns>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+    let found = &FOUND[match row {
+        Driver::Sqlite(_) => 0,
+        Driver::Postgres(_) => 1,
+        Driver::Embedded(_) => 2,
+    }];
+    let columns = match found.get() {
+        Some(columns) => columns,
+        None => {
+            let columns = KeyColumns::find(row)?;
+            found.get_or_init(|| columns)
+        }
+    };
+    columns.read(row)
 }
 
 fn pooled_rows(rows: &[QueryResult]) -> Result<Vec<KeyRow>, DbErr> {
@@ -369,112 +372,9 @@ fn embedded_row(conn: &rusqlite::Connection, hash: &str) -> rusqlite::Result<Opt
         });
     }
     let mut stmt = conn.prepare_cached(&built.sql)?;
-    let at = column_indexes(&stmt)?;
     let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
     let Some(row) = rows.next()? else { return Ok(None) };
-    let user_type = UserType::try_from_value(&row.get(at.user_type)?).map_err(conversion)?;
-    let verification = EmailVerificationState::try_from_value(&row.get(at.verification)?).map_err(conversion)?;
-    let pending = row
-        .get::<_, Option<String>>(at.pending_upgrade_type)?
-        .map(|value| UserType::try_from_value(&value))
-        .transpose()
-        .map_err(conversion)?;
-    let edition = Edition::try_from_value(&row.get(at.organization.edition)?).map_err(conversion)?;
-    Ok(Some(KeyRow {
-        key_id: row.get(at.key_id)?,
-        key_hash: row.get(at.key_hash)?,
-        key_account_id: row.get(at.key_account_id)?,
-        user: user::Model {
-            id: row.get(at.id)?,
-            authentication_domain_id: row.get(at.authentication_domain_id)?,
-            email: row.get(at.email)?,
-            email_lower: row.get(at.email_lower)?,
-            name: row.get(at.name)?,
-            user_type,
-            time_zone: row.get(at.time_zone)?,
-            email_verification_state: verification,
-            pending_upgrade_type: pending,
-            pending_upgrade_message: row.get(at.pending_upgrade_message)?,
-            active: row.get(at.active)?,
-            last_active: row.get::<_, Option<DateTime<Utc>>>(at.last_active)?,
-            created_at: row.get::<_, DateTime<Utc>>(at.created_at)?,
-        },
-        organization: organization::Model {
-            id: row.get(at.organization.id)?,
-            name: row.get(at.organization.name)?,
-            edition,
-            customer_id: row.get(at.organization.customer_id)?,
-            created_at: row.get::<_, DateTime<Utc>>(at.organization.created_at)?,
-            access_version: row.get(at.organization.access_version)?,
-        },
-    }))
-}
-
-/// Where each column of the key check's row is. Looking a column up by name scans every column
-/// name, on every read; the SQL is the same for every request, so the positions are found once.
-struct ColumnIndexes {
-    key_id: usize,
-    key_hash: usize,
-    key_account_id: usize,
-    id: usize,
-    authentication_domain_id: usize,
-    email: usize,
-    email_lower: usize,
-    name: usize,
-    user_type: usize,
-    time_zone: usize,
-    verification: usize,
-    pending_upgrade_type: usize,
-    pending_upgrade_message: usize,
-    active: usize,
-    last_active: usize,
-    created_at: usize,
-    organization: OrganizationColumns,
-}
-
-/// Where each column of the organization is in the key check's row.
-struct OrganizationColumns {
-    id: usize,
-    name: usize,
-    edition: usize,
-    customer_id: usize,
-    created_at: usize,
-    access_version: usize,
-}
-
-fn column_indexes(stmt: &rusqlite::Statement<'_>) -> rusqlite::Result<&'static ColumnIndexes> {
-    static FOUND: OnceLock<ColumnIndexes> = OnceLock::new();
-    if let Some(found) = FOUND.get() {
-        return Ok(found);
-    }
-    let at = |name: &str| stmt.column_index(name);
-    let found = ColumnIndexes {
-        key_id: at("key_id")?,
-        key_hash: at("key_hash")?,
-        key_account_id: at("key_account_id")?,
-        id: at("u_id")?,
-        authentication_domain_id: at("u_authentication_domain_id")?,
-        email: at("u_email")?,
-        email_lower: at("u_email_lower")?,
-        name: at("u_name")?,
-        user_type: at("u_user_type")?,
-        time_zone: at("u_time_zone")?,
-        verification: at("u_email_verification_state")?,
-        pending_upgrade_type: at("u_pending_upgrade_type")?,
-        pending_upgrade_message: at("u_pending_upgrade_message")?,
-        active: at("u_active")?,
-        last_active: at("u_last_active")?,
-        created_at: at("u_created_at")?,
-        organization: OrganizationColumns {
-            id: at("o_id")?,
-            name: at("o_name")?,
-            edition: at("o_edition")?,
-            customer_id: at("o_customer_id")?,
-            created_at: at("o_created_at")?,
-            access_version: at("o_access_version")?,
-        },
-    };
-    Ok(FOUND.get_or_init(|| found))
+    key_row(Driver::Embedded(row)).map(Some).map_err(conversion)
 }
 
 fn conversion(error: DbErr) -> rusqlite::Error {

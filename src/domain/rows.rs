@@ -15,9 +15,14 @@ use sea_orm::sqlx::sqlite::SqliteRow;
 use sea_orm::sqlx::{self, Column as _, Postgres, Row as _, Sqlite};
 use sea_orm::{ActiveEnum, DbErr, IdenStatic, QueryResult};
 
-/// A value that both backends' drivers decode.
+/// A value that every driver decodes: both backends' sqlx drivers, and rusqlite (the key check's
+/// reads of the SQLite file on the request's thread).
 pub(crate) trait Decoded:
-    for<'r> sqlx::Decode<'r, Postgres> + sqlx::Type<Postgres> + for<'r> sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite>
+    for<'r> sqlx::Decode<'r, Postgres>
+    + sqlx::Type<Postgres>
+    + for<'r> sqlx::Decode<'r, Sqlite>
+    + sqlx::Type<Sqlite>
+    + rusqlite::types::FromSql
 {
 }
 
@@ -26,6 +31,7 @@ impl<T> Decoded for T where
         + sqlx::Type<Postgres>
         + for<'r> sqlx::Decode<'r, Sqlite>
         + sqlx::Type<Sqlite>
+        + rusqlite::types::FromSql
 {
 }
 
@@ -34,6 +40,8 @@ impl<T> Decoded for T where
 pub(crate) enum Driver<'a> {
     Postgres(&'a PgRow),
     Sqlite(&'a SqliteRow),
+    /// A row read by rusqlite from the SQLite file.
+    Embedded(&'a rusqlite::Row<'a>),
 }
 
 impl<'a> Driver<'a> {
@@ -45,11 +53,12 @@ impl<'a> Driver<'a> {
     }
 
     pub(crate) fn get<T: Decoded>(self, at: usize) -> Result<T, DbErr> {
+        let failed = |error: &dyn std::fmt::Display| DbErr::Type(format!("column {at}: {error}"));
         match self {
-            Driver::Postgres(row) => row.try_get::<T, usize>(at),
-            Driver::Sqlite(row) => row.try_get::<T, usize>(at),
+            Driver::Postgres(row) => row.try_get::<T, usize>(at).map_err(|error| failed(&error)),
+            Driver::Sqlite(row) => row.try_get::<T, usize>(at).map_err(|error| failed(&error)),
+            Driver::Embedded(row) => row.get::<usize, T>(at).map_err(|error| failed(&error)),
         }
-        .map_err(|error| DbErr::Type(format!("column {at}: {error}")))
     }
 
     /// Where each of `names` is among the row's columns.
@@ -57,6 +66,7 @@ impl<'a> Driver<'a> {
         let columns: Vec<&str> = match self {
             Driver::Postgres(row) => row.columns().iter().map(|c| c.name()).collect(),
             Driver::Sqlite(row) => row.columns().iter().map(|c| c.name()).collect(),
+            Driver::Embedded(row) => row.as_ref().column_names(),
         };
         let mut found = [0; N];
         for (slot, name) in found.iter_mut().zip(names) {
