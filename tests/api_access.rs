@@ -724,16 +724,8 @@ backend_test!(statements_per_key_search_do_not_grow_with_keys, |app| {
     let few = app.statements_for(search).await;
 
     app.create_users("many", 40, UserType::Core).await;
-    let users: Vec<i64> = entity::user::Entity::find()
-        .filter(entity::user::Column::Email.like("many%"))
-        .all(&app.db)
-        .await
-        .expect("users")
-        .into_iter()
-        .map(|u| u.id)
-        .collect();
-    for (i, id) in users.iter().enumerate() {
-        insert_keys(&app, KeyType::User, None, Some(*id), if i % 2 == 0 { account } else { second }, 5).await;
+    for (i, id) in app.user_ids("many").await.into_iter().enumerate() {
+        insert_keys(&app, KeyType::User, None, Some(id), if i % 2 == 0 { account } else { second }, 5).await;
     }
     insert_keys(&app, KeyType::Ingest, Some(IngestType::License), None, account, 100).await;
     let body = app.query(search).await;

@@ -663,7 +663,6 @@ backend_test!(another_organizations_ids_give_empty_pages, |app| {
 });
 
 backend_test!(statements_per_request_do_not_grow_with_rows, |app| {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let domain = app.default_domain_id().await;
     let org = app.organization_id.clone();
     let query = format!(
@@ -676,16 +675,8 @@ backend_test!(statements_per_request_do_not_grow_with_rows, |app| {
     let small = app.statements_for(&query).await;
     app.create_users("large", 990, UserType::Core).await;
     let group = app.group_id("User").await;
-    let ids: Vec<i64> = entity::user::Entity::find()
-        .filter(entity::user::Column::Email.like("large%"))
-        .all(&app.db)
-        .await
-        .expect("users")
-        .into_iter()
-        .map(|u| u.id)
-        .collect();
-    for id in ids.iter().take(300) {
-        app.add_member(&group, *id).await;
+    for id in app.user_ids("large").await.into_iter().take(300) {
+        app.add_member(&group, id).await;
     }
     for i in 0..20 {
         let extra = app.create_group(&format!("Team {i}")).await;

@@ -231,17 +231,8 @@ backend_test!(statements_per_request_do_not_grow_with_users, |app| {
     app.create_users("small", 10, UserType::Basic).await;
     let small = app.statements_for(query).await;
     app.create_users("large", 990, UserType::Core).await;
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let ids: Vec<i64> = entity::user::Entity::find()
-        .filter(entity::user::Column::Email.like("large%"))
-        .all(&app.db)
-        .await
-        .expect("users")
-        .into_iter()
-        .map(|u| u.id)
-        .collect();
-    for id in ids.iter().take(300) {
-        app.add_member(&group, *id).await;
+    for id in app.user_ids("large").await.into_iter().take(300) {
+        app.add_member(&group, id).await;
     }
     let large = app.statements_for(query).await;
     assert_eq!(small, large, "statements for 10 users: {small}, for 1,000: {large}");
@@ -251,14 +242,8 @@ backend_test!(statements_per_request_do_not_grow_with_users, |app| {
 backend_test!(the_users_of_a_page_of_groups_take_one_statement, |app| {
     app.create_users("member", 3, UserType::Core).await;
     let group = app.group_id("User").await;
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let members = entity::user::Entity::find()
-        .filter(entity::user::Column::Email.like("member%"))
-        .all(&app.db)
-        .await
-        .expect("users");
-    for member in members {
-        app.add_member(&group, member.id).await;
+    for id in app.user_ids("member").await {
+        app.add_member(&group, id).await;
     }
     let groups = |users: &str| {
         format!(

@@ -14,7 +14,7 @@ use entity::{
     role_capability, user,
 };
 use sea_orm::sea_query::ExprTrait;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
 use super::TestApp;
 
@@ -66,6 +66,19 @@ impl TestApp {
         for chunk in models.chunks(500) {
             user::Entity::insert_many(chunk.to_vec()).exec(&self.db).await.expect("insert users");
         }
+    }
+
+    /// The ids of the users [`Self::create_users`] made with `prefix`, in the order made.
+    pub async fn user_ids(&self, prefix: &str) -> Vec<i64> {
+        user::Entity::find()
+            .filter(user::Column::Email.like(format!("{prefix}%")))
+            .order_by_asc(user::Column::Id)
+            .all(&self.db)
+            .await
+            .expect("users")
+            .into_iter()
+            .map(|u| u.id)
+            .collect()
     }
 
     /// A user key for `user_id` on the primary account; returns the plaintext.
