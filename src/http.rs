@@ -29,7 +29,7 @@ use self::metrics::{Metrics, RateLimit, RequestRecord};
 use async_graphql_axum::GraphQLResponse;
 use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, Query, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router, middleware};
@@ -141,7 +141,8 @@ pub fn router_with(state: AppState, limits: HttpLimits, metrics_endpoint: Metric
     if metrics_endpoint == MetricsEndpoint::On {
         router = router.route("/metrics", get(metrics_text));
     }
-    let router = router.fallback(not_found).with_state(http);
+    let router =
+        router.fallback(not_found).layer(middleware::from_fn_with_state(http.clone(), after_write)).with_state(http);
     let router = match cors {
         Some(cors) => router.layer(cors),
         None => router,
@@ -161,6 +162,19 @@ pub fn router_with(state: AppState, limits: HttpLimits, metrics_endpoint: Metric
             if scim { scim_error_body(response, max_body_bytes) } else { json_error_body(response, max_body_bytes) }
         }))
         .layer(TraceLayer::new_for_http())
+}
+
+/// Answers a request that may have written (any method but GET, HEAD and OPTIONS; for GraphQL,
+/// each mutation waits itself) only once what it wrote applies on every instance
+/// ([`crate::auth::key_check::KeyCheck::after_write`]).
+async fn after_write(State(http): State<HttpState>, request: Request, next: middleware::Next) -> Response {
+    let writes = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS)
+        && request.uri().path() != "/graphql";
+    let response = next.run(request).await;
+    if writes {
+        http.app.key_check.after_write().await;
+    }
+    response
 }
 
 /// How a GraphQL request arrived.

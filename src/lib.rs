@@ -28,6 +28,7 @@ use tokio::net::TcpListener;
 
 use crate::access::Catalog;
 use crate::auth::key_check::KeyCheck;
+pub use crate::auth::key_check::KeyRows;
 use crate::domain::access_cache::AccessCache;
 use crate::graphql::{AppSchema, Services};
 
@@ -91,11 +92,16 @@ impl AppState {
 
     /// [`AppState::new`] with `site`'s options.
     pub async fn with_site(db: DatabaseConnection, site: SiteOptions) -> Result<Self, DbErr> {
+        Self::with_options(db, site, KeyRows::Kept).await
+    }
+
+    /// [`AppState::with_site`], keeping key rows between requests or not.
+    pub async fn with_options(db: DatabaseConnection, site: SiteOptions, key_rows: KeyRows) -> Result<Self, DbErr> {
         let catalog = Arc::new(domain::catalog::load(&db).await?);
-        let services = Services { db: db.clone(), catalog: catalog.clone() };
+        let key_check = Arc::new(KeyCheck::for_connection(&db, key_rows).await);
+        let services = Services { db: db.clone(), catalog: catalog.clone(), key_check: key_check.clone() };
         let schema = graphql::build_schema_with(services.clone(), site.introspection, ValidationMode::Strict);
         let validated_schema = graphql::build_schema_with(services, site.introspection, ValidationMode::Fast);
-        let key_check = Arc::new(KeyCheck::for_connection(&db));
         Ok(AppState {
             db,
             catalog,

@@ -109,11 +109,13 @@ async fn serve_command(args: ServeArgs) -> Result<()> {
     let db = connect_and_migrate(&args.database).await?;
     bootstrap_if_empty(&db, &args.bootstrap).await?;
     let state = AppState::with_site(db, args.site.site_options()).await.context("loading the capability catalog")?;
+    let key_check = state.key_check.clone();
     let app = http::router_with(state, args.http_limits(), args.metrics_endpoint());
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     serve(listener, app, shutdown_signal()).await.context("serving HTTP")?;
+    key_check.leave().await;
     tracing::info!("AccessGraph stopped");
     Ok(())
 }

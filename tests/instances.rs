@@ -353,3 +353,168 @@ mod two_instances_on_one_postgresql {
         }
     }
 }
+
+/// On PostgreSQL an instance keeps key rows between requests (`auth::key_cache`), served only
+/// while its lease runs and emptied by every change (`auth::peers`). These tests take the place of
+/// another instance where they need one: they listen on the instances' channel, hold a lease in
+/// `accessgraph_instances`, and answer (or not) a write's ping.
+mod kept_key_rows {
+    use std::time::Instant;
+
+    use accessgraph::auth::peers::CHANNEL;
+    use sea_orm::sqlx::postgres::PgListener;
+
+    use super::*;
+
+    const USER_ID: &str = "{ actor { user { id } } }";
+
+    /// Requests with `key` until one costs no statement: the key row is kept and the lease runs.
+    async fn until_kept(app: &TestApp, key: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let before = app.statements.load(std::sync::atomic::Ordering::SeqCst);
+            let (status, body) = app.graphql_as(Some(key), USER_ID, Value::Null).await;
+            assert_eq!(status, 200, "{body}");
+            if app.statements.load(std::sync::atomic::Ordering::SeqCst) == before {
+                return;
+            }
+            assert!(Instant::now() < deadline, "the key row was never kept");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// A listener on `app`'s channel, as another instance would have.
+    async fn listen(app: &TestApp) -> PgListener {
+        let mut listener = PgListener::connect(&database_url(app).await).await.expect("listen");
+        let (schema,): (String,) =
+            sea_orm::sqlx::query_as("SELECT current_schema()").fetch_one(&mut listener).await.expect("schema");
+        listener.listen(&format!("{CHANNEL}{schema}")).await.expect("listen");
+        listener
+    }
+
+    /// The next message on the channel that `wanted` accepts.
+    async fn message(listener: &mut PgListener, wanted: impl Fn(&str) -> bool) -> String {
+        let read = async {
+            loop {
+                let notification = listener.recv().await.expect("a message");
+                if wanted(notification.payload()) {
+                    return notification.payload().to_owned();
+                }
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(10), read).await.expect("the message in time")
+    }
+
+    /// Holds a lease for `instance` for `seconds` from now.
+    async fn hold_lease(app: &TestApp, instance: &str, seconds: f64) {
+        app.db
+            .execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "INSERT INTO accessgraph_instances (id, lease_until) VALUES ($1, now() + make_interval(secs => $2))",
+                [instance.into(), seconds.into()],
+            ))
+            .await
+            .expect("a lease");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_write_through_the_instance_applies_to_its_next_request() {
+        let Some(app) = TestApp::postgres_keeping_key_rows().await else {
+            eprintln!("TEST_DATABASE_URL is not set: PostgreSQL test skipped");
+            return;
+        };
+        let (key, key_id) = app.create_key_on(app.admin_user_id, app.primary_account_id).await;
+        until_kept(&app, &key).await;
+        let body = app.graphql_as(Some(ADMIN_KEY), DELETE_KEYS, json!({ "keys": { "userKeyIds": [key_id] } })).await.1;
+        assert_eq!(body["data"]["apiAccessDeleteKeys"]["deletedKeys"], json!([{ "id": key_id }]), "{body}");
+        let (status, body) = app.graphql_as(Some(&key), USER_ID, Value::Null).await;
+        assert_eq!(status, 401, "the deleted key, kept before: {body}");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_change_made_outside_accessgraph_empties_the_kept_rows() {
+        let Some(app) = TestApp::postgres_keeping_key_rows().await else {
+            eprintln!("TEST_DATABASE_URL is not set: PostgreSQL test skipped");
+            return;
+        };
+        let user = app.create_user("outside@example.com", UserType::Full).await;
+        let (key, _) = app.create_key_on(user, app.primary_account_id).await;
+        until_kept(&app, &key).await;
+        // As an administrator with psql would: no request of AccessGraph's waits for it, so the
+        // instance learns of it from the trigger's notification, a moment later.
+        app.db
+            .execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "UPDATE users SET active = false WHERE id = $1",
+                [user.into()],
+            ))
+            .await
+            .expect("deactivate");
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let (status, _) = app.graphql_as(Some(&key), USER_ID, Value::Null).await;
+            if status == 401 {
+                break;
+            }
+            assert!(Instant::now() < deadline, "the deactivated user's key still works");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn a_write_answers_only_once_every_leased_instance_has_confirmed_it() {
+        let Some(app) = TestApp::postgres().await else {
+            eprintln!("TEST_DATABASE_URL is not set: PostgreSQL test skipped");
+            return;
+        };
+        let user = app.create_user("waited@example.com", UserType::Core).await;
+        let server = Arc::new(Server::start(&database_url(&app).await));
+        let mut listener = listen(&app).await;
+        hold_lease(&app, "test-peer", 30.0).await;
+
+        let started = Instant::now();
+        let write = tokio::spawn({
+            let server = server.clone();
+            async move {
+                server.ok(UPDATE_USER, json!({ "o": { "id": user.to_string(), "userType": "BASIC_USER_TIER" } })).await
+            }
+        });
+        // The change comes first on the channel, then the write's ping.
+        message(&mut listener, |m| m == "c").await;
+        let ping = message(&mut listener, |m| m.starts_with("p ")).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(!write.is_finished(), "the write answered before this instance confirmed it");
+
+        let (_, writer_and_n) = ping.split_at(2);
+        let answer = format!("a {writer_and_n} test-peer");
+        sea_orm::sqlx::query(concat!("SELECT pg_notify('", "accessgraph.", "' || current_schema(), $1)"))
+            .bind(answer)
+            .execute(&mut listener)
+            .await
+            .expect("answer");
+        tokio::time::timeout(Duration::from_secs(10), write)
+            .await
+            .expect("the write answers once confirmed")
+            .expect("task");
+        assert!(started.elapsed() < Duration::from_secs(20), "the write waited for the answer, not for the lease");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn a_write_waits_out_the_lease_of_an_instance_that_does_not_answer() {
+        let Some(app) = TestApp::postgres().await else {
+            eprintln!("TEST_DATABASE_URL is not set: PostgreSQL test skipped");
+            return;
+        };
+        let user = app.create_user("unanswered@example.com", UserType::Core).await;
+        let server = Server::start(&database_url(&app).await);
+        let started = Instant::now();
+        hold_lease(&app, "gone-peer", 1.5).await;
+        server.ok(UPDATE_USER, json!({ "o": { "id": user.to_string(), "userType": "BASIC_USER_TIER" } })).await;
+        // Until then the silent instance might still have served the user's old key row.
+        assert!(started.elapsed() >= Duration::from_millis(1_400), "answered after {:?}", started.elapsed());
+        // Its lease over, the next write does not wait for it.
+        let again = Instant::now();
+        server.ok(UPDATE_USER, json!({ "o": { "id": user.to_string(), "userType": "CORE_USER_TIER" } })).await;
+        assert!(again.elapsed() < Duration::from_secs(1), "answered after {:?}", again.elapsed());
+    }
+}

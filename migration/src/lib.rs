@@ -14,6 +14,7 @@ mod m20261130_000001_access_version;
 mod m20261130_000020_sessions;
 mod m20261130_000030_scim;
 mod m20261201_000100_original_user_model;
+mod m20261201_000200_key_change_notifications;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000020_sessions::Migration),
             Box::new(m20261130_000030_scim::Migration),
             Box::new(m20261201_000100_original_user_model::Migration),
+            Box::new(m20261201_000200_key_change_notifications::Migration),
         ]
     }
 }

@@ -12,12 +12,15 @@
 //!   many requests; a request alone goes to the database at once. The statements run on
 //!   connections kept for them, out of the pool: sqlx's pool sends a `Sync` to every connection
 //!   handed back to it and waits for the answer, a second round trip for every statement (README,
-//!   "Performance").
+//!   "Performance"). Rows found are kept between requests ([`KeyCache`]), served only while
+//!   this instance holds its lease, and emptied by every change to the tables the statement reads,
+//!   whichever instance made it ([`Peers`]).
 //!
 //! Freshness is the same either way: a request's key is read by a statement that begins after the
 //! request arrived, and sees every transaction committed before it began (in SQLite's WAL mode
-//! too, by any connection of any process). So a revoked key, a deactivated user or a new access
-//! version applies to the very next request.
+//! too, by any connection of any process); or from a row kept on PostgreSQL, which no write has
+//! changed since, or the write would not have been acknowledged yet ([`Peers`]). So a revoked key,
+//! a deactivated user or a new access version applies to the very next request.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -25,12 +28,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+
 use entity::{organization, user};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query, SelectStatement};
 use sea_orm::sqlx::{self, PgConnection};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, QueryResult, Statement, Value};
 use tokio::sync::{Semaphore, oneshot};
 
+use super::key_cache::KeyCache;
+use super::peers::Peers;
 use super::{ORGANIZATION_PREFIX, USER_PREFIX, select_organization, select_user};
 use crate::domain::rows::{self, Driver, UserColumns};
 
@@ -45,26 +52,53 @@ pub struct KeyRow {
     pub organization: organization::Model,
 }
 
+/// Whether an instance on PostgreSQL keeps the key check's rows between requests ([`KeyCache`],
+/// [`Peers`]). On SQLite the check runs on the request's thread, and nothing is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyRows {
+    /// What a server does.
+    Kept,
+    /// Read on every request: what the in-process tests use, whose fixtures write through the
+    /// domain layer and count statements per request (the first request of a key would cost one
+    /// more than the next).
+    Read,
+}
+
 /// Runs the key check for one [`crate::AppState`].
 pub struct KeyCheck {
     embedded: Option<EmbeddedReaders>,
     pooled: Arc<Coalescer>,
+    /// On PostgreSQL: key rows kept between requests, and the instances that keep them fresh.
+    kept: Option<(Arc<KeyCache>, Arc<Peers>)>,
 }
 
 impl KeyCheck {
     /// The key check for `db`: on a SQLite file, in-thread over connections of its own; otherwise
     /// through the pool.
-    pub fn for_connection(db: &DatabaseConnection) -> Self {
+    pub async fn for_connection(db: &DatabaseConnection, key_rows: KeyRows) -> Self {
         let embedded = match db.get_database_backend() {
             DbBackend::Sqlite => EmbeddedReaders::for_pool(db.get_sqlite_connection_pool()),
             _ => None,
         };
-        KeyCheck { embedded, pooled: Arc::default() }
+        let kept = match (db.get_database_backend(), key_rows) {
+            (DbBackend::Postgres, KeyRows::Kept) => {
+                let cache = Arc::new(KeyCache::default());
+                match Peers::start(db.get_postgres_connection_pool(), cache.clone()).await {
+                    Ok(peers) => Some((cache, peers)),
+                    Err(error) => {
+                        tracing::warn!(%error, "key rows will not be kept between requests");
+                        None
+                    }
+                }
+            }
+            _ => None,
+        };
+        KeyCheck { embedded, pooled: Arc::default(), kept }
     }
 
     /// Always through the pool (what every backend falls back to).
     pub fn pooled() -> Self {
-        KeyCheck { embedded: None, pooled: Arc::default() }
+        KeyCheck { embedded: None, pooled: Arc::default(), kept: None }
     }
 
     /// The row of the key whose hash is `hash`, of an active user, if there is one.
@@ -74,15 +108,50 @@ impl KeyCheck {
         {
             return Ok(answer);
         }
-        self.pooled.row(db, hash).await
+        let Some((cache, _)) = &self.kept else {
+            return self.pooled.row(db, hash).await;
+        };
+        if let Some(row) = cache.get(hash) {
+            return Ok(Some(row));
+        }
+        let generation = cache.generation();
+        let row = self.pooled.row(db, hash).await?;
+        if let Some(row) = &row {
+            cache.insert(generation, row.clone());
+        }
+        Ok(row)
+    }
+
+    /// Records in a kept row that its user's activity was written at `at`.
+    pub fn activity_written(&self, hash: &str, at: DateTime<Utc>) {
+        if let Some((cache, _)) = &self.kept {
+            cache.touch(hash, at);
+        }
+    }
+
+    /// Gives up this instance's lease at once, so that no write waits for it (a server that
+    /// stops). Without it, its lease runs out by itself.
+    pub async fn leave(&self) {
+        if let Some((_, peers)) = &self.kept {
+            peers.leave().await;
+        }
+    }
+
+    /// Returns once no instance can serve a key row read before what this request wrote (see
+    /// [`Peers`]). Every request that may have written calls it before it answers.
+    pub async fn after_write(&self) {
+        if let Some((_, peers)) = &self.kept {
+            peers.after_write().await;
+        }
     }
 
     /// Key-check statements run on connections of the key check's own so far (on the request's
-    /// thread, or kept out of the pool). SeaORM's metric callback counts only the pool's
+    /// thread, or kept out of the pool), and those of [`KeyCheck::after_write`]. SeaORM's metric callback counts only the pool's
     /// statements: this is what a count of statements per request adds.
     pub fn direct_statements(&self) -> u64 {
         self.embedded.as_ref().map_or(0, |embedded| embedded.statements.load(Ordering::Relaxed))
             + self.pooled.statements.load(Ordering::Relaxed)
+            + self.kept.as_ref().map_or(0, |(_, peers)| peers.statements())
     }
 }
 

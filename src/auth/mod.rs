@@ -6,9 +6,11 @@
 //! the permission model (`access/`) evaluates the user's grants as they are now. A deactivated
 //! user's keys and sessions stop working at their next request; a deleted user's go with them.
 
+pub mod key_cache;
 pub mod key_check;
 pub mod keys;
 pub mod passwords;
+pub mod peers;
 pub mod sessions;
 pub mod sign_in;
 
@@ -92,19 +94,20 @@ pub fn presented_key(headers: &HeaderMap) -> Option<ApiKeySecret> {
 pub const LAST_ACTIVE_RESOLUTION: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
 
 /// Records that `user_id` is active now, when their `lastActive` is older than
-/// [`LAST_ACTIVE_RESOLUTION`].
+/// [`LAST_ACTIVE_RESOLUTION`]. Returns when it wrote it, if it did.
 pub(crate) async fn note_activity(
     db: &DatabaseConnection,
     user_id: i64,
     last_active: Option<DateTime<Utc>>,
-) -> Result<(), DbErr> {
+) -> Result<Option<DateTime<Utc>>, DbErr> {
     let now = Utc::now();
     if last_active.is_some_and(|at| now - at < LAST_ACTIVE_RESOLUTION) {
-        return Ok(());
+        return Ok(None);
     }
     // Boxed: the write happens every few minutes per user, and its future, inline, would make
     // every request's authentication future (moved at each await) several times larger.
-    Box::pin(record_activity(db, user_id, now)).await
+    Box::pin(record_activity(db, user_id, now)).await?;
+    Ok(Some(now))
 }
 
 async fn record_activity(db: &DatabaseConnection, user_id: i64, now: DateTime<Utc>) -> Result<(), DbErr> {
@@ -132,7 +135,9 @@ pub async fn authenticate(
         return Err(AuthError::BadApiKey);
     }
     let user = row.user;
-    note_activity(db, user.id, user.last_active).await?;
+    if let Some(at) = note_activity(db, user.id, user.last_active).await? {
+        key_check.activity_written(&hash, at);
+    }
     Ok(Viewer {
         user_id: user.id,
         authentication_domain_id: user.authentication_domain_id.clone(),

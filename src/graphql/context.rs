@@ -8,13 +8,17 @@ use sea_orm::DatabaseConnection;
 use super::loaders::Loaders;
 use crate::access::Catalog;
 use crate::auth::Viewer;
+use crate::auth::key_check::KeyCheck;
 
-/// Schema-wide data: the database pool and the immutable capability catalog. Nothing that
+/// Schema-wide data: the database pool, the immutable capability catalog and the key check. Nothing that
 /// belongs to one caller lives here.
 #[derive(Clone)]
 pub struct Services {
     pub db: DatabaseConnection,
     pub catalog: Arc<Catalog>,
+    /// Where keys are checked; a mutation waits on it before it answers
+    /// ([`KeyCheck::after_write`]).
+    pub key_check: Arc<KeyCheck>,
 }
 
 pub fn services<'a>(ctx: &Context<'a>) -> Result<&'a Services> {

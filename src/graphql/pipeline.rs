@@ -3,7 +3,8 @@
 //! - every parsed document's inputs are checked against the input limits ([`super::limits`])
 //!   before it runs, and async-graphql's own input errors are classified like ours;
 //! - a nullable field's error leaves null at the field ([`super::partial`]);
-//! - every root mutation field starts with the request's loaders emptied ([`RootMutation`]).
+//! - every root mutation field starts with the request's loaders emptied, and answers only once
+//!   what it wrote applies on every instance ([`RootMutation`]).
 //!
 //! None of it is a schema extension: with any extension registered, async-graphql looks up the
 //! type of every field it resolves in its registry, formats two type names for every list item and
@@ -27,7 +28,7 @@ use async_graphql::{
 
 use super::loaders::Loaders;
 use super::partial::{FieldTypes, settle};
-use super::{AppSchema, RootMutationType, limits};
+use super::{AppSchema, RootMutationType, Services, limits};
 
 /// Runs `request` on `schema`: its inputs checked, its nullable fields' errors settled, its input
 /// errors classified.
@@ -63,7 +64,12 @@ impl ContainerType for RootMutation {
         if let Some(loaders) = ctx.data_opt::<Loaders>() {
             loaders.forget();
         }
-        self.0.resolve_field(ctx).await
+        let resolved = self.0.resolve_field(ctx).await;
+        // Whatever it wrote applies to the next request on every instance before it answers.
+        if let Some(services) = ctx.data_opt::<Services>() {
+            services.key_check.after_write().await;
+        }
+        resolved
     }
 }
 

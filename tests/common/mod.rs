@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use accessgraph::auth::keys::ApiKeySecret;
 use accessgraph::domain::bootstrap::{self, BootstrapOutcome, BootstrapSpec};
-use accessgraph::{AppState, db, http};
+use accessgraph::{AppState, KeyRows, SiteOptions, db, http};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -98,7 +98,7 @@ impl TestApp {
         let dir = tempfile::tempdir().expect("temporary directory");
         let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
         let db = db::connect(&url, 4).await.expect("connect to SQLite");
-        Self::finish(Backend::Sqlite, db, Some(dir), None, edition).await
+        Self::finish(Backend::Sqlite, db, Some(dir), None, edition, KeyRows::Read).await
     }
 
     /// `None` when `TEST_DATABASE_URL` is not set.
@@ -107,6 +107,17 @@ impl TestApp {
     }
 
     pub async fn postgres_with(edition: Edition) -> Option<TestApp> {
+        Self::postgres_with_key_rows(edition, KeyRows::Read).await
+    }
+
+    /// On PostgreSQL, with key rows kept between requests, as a server keeps them
+    /// (`auth::key_cache`). The other in-process apps read them on every request: their fixtures
+    /// write through the domain layer, which no request acknowledges (`auth::peers`).
+    pub async fn postgres_keeping_key_rows() -> Option<TestApp> {
+        Self::postgres_with_key_rows(Edition::Enterprise, KeyRows::Kept).await
+    }
+
+    async fn postgres_with_key_rows(edition: Edition, key_rows: KeyRows) -> Option<TestApp> {
         let admin_url = std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty())?;
         accessgraph::telemetry::init_for_test();
         let name = format!("t_{}", uuid::Uuid::new_v4().simple());
@@ -117,7 +128,7 @@ impl TestApp {
         let mut opts = db::connect_options(&admin_url, 4);
         opts.set_schema_search_path(name);
         let db = db::connect_with(&admin_url, opts).await.expect("connect to the test schema");
-        Some(Self::finish(Backend::Postgres, db, None, Some(schema), edition).await)
+        Some(Self::finish(Backend::Postgres, db, None, Some(schema), edition, key_rows).await)
     }
 
     async fn finish(
@@ -126,6 +137,7 @@ impl TestApp {
         sqlite_dir: Option<tempfile::TempDir>,
         pg_schema: Option<PgSchema>,
         edition: Edition,
+        key_rows: KeyRows,
     ) -> TestApp {
         db::migrate(&db).await.expect("migrate");
         let outcome = bootstrap::bootstrap(
@@ -148,7 +160,7 @@ impl TestApp {
         db.set_metric_callback(move |_| {
             counter.fetch_add(1, Ordering::SeqCst);
         });
-        let state = AppState::new(db.clone()).await.expect("app state");
+        let state = AppState::with_options(db.clone(), SiteOptions::default(), key_rows).await.expect("app state");
         let statements = Statements { sql, key_check: state.key_check.clone() };
         let router = http::router(state, http::HttpLimits::default());
         TestApp {
@@ -166,13 +178,14 @@ impl TestApp {
 
     /// A router over this app's database with other limits (and its own counters).
     pub async fn router_with(&self, limits: http::HttpLimits) -> Router {
-        let state = AppState::new(self.db.clone()).await.expect("app state");
+        let state =
+            AppState::with_options(self.db.clone(), SiteOptions::default(), KeyRows::Read).await.expect("app state");
         http::router(state, limits)
     }
 
     /// A router over this app's database with other site options and limits (and its own counters).
     pub async fn router_with_site(&self, limits: http::HttpLimits, site: accessgraph::SiteOptions) -> Router {
-        let state = AppState::with_site(self.db.clone(), site).await.expect("app state");
+        let state = AppState::with_options(self.db.clone(), site, KeyRows::Read).await.expect("app state");
         http::router(state, limits)
     }
 
