@@ -518,3 +518,60 @@ mod kept_key_rows {
         assert!(again.elapsed() < Duration::from_secs(1), "answered after {:?}", again.elapsed());
     }
 }
+
+mod kept_key_rows_across_a_lost_connection {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn an_instance_whose_listening_connection_is_ended_still_sees_every_change() {
+        let Some(app) = TestApp::postgres().await else {
+            eprintln!("TEST_DATABASE_URL is not set: PostgreSQL test skipped");
+            return;
+        };
+        let user = app.create_user("cut-off@example.com", UserType::Core).await;
+        let (key, key_id) = app.create_key_on(user, app.primary_account_id).await;
+        let url = database_url(&app).await;
+        let (a, b) = (Server::start(&url), Server::start(&url));
+        assert_accounts(&b, &a, &key, &json!([]), "nothing").await;
+        // Every instance's listening connection (this test's schema only), as an administrator,
+        // a restart of PostgreSQL or a proxy would end them.
+        let schema = url.rsplit('=').next().expect("the schema").to_owned();
+        let ended = app
+            .db
+            .query_all_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE query = $1",
+                [format!("LISTEN \"accessgraph.{schema}\"").into()],
+            ))
+            .await
+            .expect("terminate");
+        assert_eq!(ended.len(), 2, "both instances listen on a connection of their own");
+        let (status, body) = b.graphql_as(&key, ACCOUNTS, Value::Null).await.expect("answers");
+        assert_eq!(status, 200, "{body}");
+        // Both listen again, on new connections, and serve the key again (kept or read).
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let listening = app
+                .db
+                .query_all_raw(Statement::from_sql_and_values(
+                    DbBackend::Postgres,
+                    "SELECT pid FROM pg_stat_activity WHERE query = $1",
+                    [format!("LISTEN \"accessgraph.{schema}\"").into()],
+                ))
+                .await
+                .expect("listening connections");
+            if listening.len() == 2 {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "{} instances listen again", listening.len());
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_accounts(&b, &a, &key, &json!([]), "listening again").await;
+
+        a.ok(DELETE_KEYS, json!({ "keys": { "userKeyIds": [key_id] } })).await;
+        for (server, which) in [(&b, "the other instance"), (&a, "the deleting instance")] {
+            let (status, body) = server.graphql_as(&key, ACCOUNTS, Value::Null).await.expect("answers");
+            assert_eq!(status, 401, "a deleted key through {which}: {body}");
+        }
+    }
+}

@@ -23,13 +23,17 @@
 //! emptied at once. So a revoked key, a deactivated user or a new access version applies to the
 //! very next request, on every instance, as if every request read the database.
 //!
+//! An instance renews its lease only while it listens. A listening connection that breaks, or stays
+//! silent for [`SILENCE`] (its own heartbeats no longer come back), is replaced, and the cache is
+//! emptied and not served until a heartbeat is read back on the new one.
+//!
 //! What it costs: a read of `accessgraph_instances` after every write (and, when other instances
 //! run, a ping and their answers); a write waits up to [`LEASE`] after another instance stops
 //! answering (killed, or cut off from the database). A change made outside AccessGraph (`psql`)
 //! reaches every instance in the time its notification takes, without that wait.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
@@ -59,6 +63,10 @@ pub const HEARTBEAT: Duration = Duration::from_millis(250);
 /// Added to every wait for another instance's lease: the clocks of two hosts may run at slightly
 /// different rates.
 const SLACK: Duration = Duration::from_millis(50);
+
+/// How long the listening connection may stay silent (an instance reads its own heartbeat every
+/// [`HEARTBEAT`]) before it is taken for dead and replaced.
+const SILENCE: Duration = Duration::from_secs(2);
 
 /// How long a lost connection waits before it is opened again.
 const RECONNECT: Duration = Duration::from_millis(200);
@@ -95,6 +103,9 @@ pub struct Peers {
     pings: Mutex<HashMap<u64, Arc<Ping>>>,
     next_ping: AtomicU64,
     statements: AtomicU64,
+    /// Whether the channel is listened to: the lease is renewed only then (a write waits for an
+    /// instance that holds a lease).
+    listening: AtomicBool,
     /// Dropped with `Peers`: stops its two tasks.
     _stop: watch::Sender<()>,
 }
@@ -121,6 +132,7 @@ impl Peers {
             pings: Mutex::default(),
             next_ping: AtomicU64::new(0),
             statements: AtomicU64::new(0),
+            listening: AtomicBool::new(false),
             _stop: stop,
         });
         let connect = Connect { options: (*pool.connect_options()).clone(), search_path: Arc::from(search_path) };
@@ -230,8 +242,10 @@ impl Peers {
         sent
     }
 
-    /// The cache is not to be served until a heartbeat is read back.
+    /// The cache is not to be served until a heartbeat is read back, and the lease is not renewed
+    /// until the channel is listened to again.
     fn connection_lost(&self) {
+        self.listening.store(false, Ordering::Release);
         self.cache.end_lease();
         self.cache.invalidate();
     }
@@ -256,21 +270,32 @@ async fn listen(peers: Weak<Peers>, connect: Connect, mut stopped: watch::Receiv
         };
         // Listening from here on: what was kept before may have missed a change.
         match peers.upgrade() {
-            Some(peers) => peers.connection_lost(),
+            Some(peers) => {
+                peers.connection_lost();
+                peers.listening.store(true, Ordering::Release);
+            }
             None => return,
         }
         loop {
             let received = tokio::select! {
                 _ = stopped.changed() => return,
-                received = listener.try_recv() => received,
+                received = tokio::time::timeout(SILENCE, listener.try_recv()) => received,
             };
             let Some(peers) = peers.upgrade() else { return };
             match received {
-                Ok(Some(notification)) => peers.read(notification.payload(), &mut listener).await,
+                Ok(Ok(Some(notification))) => peers.read(notification.payload(), &mut listener).await,
                 // Lost, and listening again on a new connection: messages in between are lost.
-                Ok(None) => peers.connection_lost(),
-                Err(error) => {
+                Ok(Ok(None)) => peers.connection_lost(),
+                Ok(Err(error)) => {
                     tracing::warn!(%error, "lost the connection listening for other instances' changes");
+                    peers.connection_lost();
+                    break;
+                }
+                // Not even this instance's own heartbeats: the connection may be dead without
+                // knowing it. Until a new one listens, the lease is not renewed, so that writes
+                // stop waiting for this instance.
+                Err(_) => {
+                    tracing::warn!("nothing heard on the listening connection for {SILENCE:?}; reconnecting");
                     peers.connection_lost();
                     break;
                 }
@@ -327,6 +352,9 @@ async fn beat(peers: Weak<Peers>, connect: Connect, mut stopped: watch::Receiver
             _ = ticker.tick() => {}
         }
         let Some(peers) = peers.upgrade() else { return };
+        if !peers.listening.load(Ordering::Acquire) {
+            continue;
+        }
         let renewed = tokio::select! {
             _ = stopped.changed() => return,
             renewed = renew(&peers, &connect, &mut connection, n) => renewed,
