@@ -166,12 +166,13 @@ pub fn router_with(state: AppState, limits: HttpLimits, metrics_endpoint: Metric
 
 /// Answers a request that may have written (any method but GET, HEAD and OPTIONS; for GraphQL,
 /// each mutation waits itself) only once what it wrote applies on every instance
-/// ([`crate::auth::key_check::KeyCheck::after_write`]).
+/// ([`crate::auth::key_check::KeyCheck::after_write`]). A 4xx answer wrote nothing: every change
+/// is one transaction, and a refused one is rolled back.
 async fn after_write(State(http): State<HttpState>, request: Request, next: middleware::Next) -> Response {
     let writes = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS)
         && request.uri().path() != "/graphql";
     let response = next.run(request).await;
-    if writes {
+    if writes && !response.status().is_client_error() {
         http.app.key_check.after_write().await;
     }
     response

@@ -4,9 +4,9 @@
 //!   waits for every instance whose lease has not run out to acknowledge it (`auth::peers`).
 //! - Triggers on the four tables the key check reads (`api_keys`, `users`,
 //!   `authentication_domains`, `organizations`) send a notification on the channel
-//!   `accessgraph.<schema>` with every committed change; every instance empties its key cache when it reads one. An
-//!   update of a user that changes only `last_active` (recorded at most every few minutes per user)
-//!   sends none: it decides nothing.
+//!   `accessgraph.<schema>` with every committed change; every instance empties its key cache
+//!   when it reads one. An update of a user that changes only `last_active` (recorded at most
+//!   every few minutes per user) sends none: it decides nothing.
 //!
 //! SQLite has neither: there, the key is checked on the request's own thread on every request.
 

@@ -29,7 +29,6 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-
 use entity::{organization, user};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query, SelectStatement};
 use sea_orm::sqlx::{self, PgConnection};
@@ -146,8 +145,9 @@ impl KeyCheck {
     }
 
     /// Key-check statements run on connections of the key check's own so far (on the request's
-    /// thread, or kept out of the pool), and those of [`KeyCheck::after_write`]. SeaORM's metric callback counts only the pool's
-    /// statements: this is what a count of statements per request adds.
+    /// thread, or kept out of the pool), and those of [`KeyCheck::after_write`]. SeaORM's metric
+    /// callback counts only the pool's statements: this is what a count of statements per request
+    /// adds.
     pub fn direct_statements(&self) -> u64 {
         self.embedded.as_ref().map_or(0, |embedded| embedded.statements.load(Ordering::Relaxed))
             + self.pooled.statements.load(Ordering::Relaxed)

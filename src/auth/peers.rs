@@ -3,10 +3,9 @@
 //!
 //! Every instance listens on the channel `accessgraph.<schema>` (the schema its tables are in, so
 //! that deployments in other schemas of the database are not heard). The database's triggers
-//! notify it of every
-//! committed change to a table the key check reads (migration `key_change_notifications`), and
-//! PostgreSQL delivers the notifications of each listener in the order their transactions
-//! committed. Messages (space-separated):
+//! notify it of every committed change to a table the key check reads (migration
+//! `key_change_notifications`), and PostgreSQL delivers the notifications of each listener in the
+//! order their transactions committed. Messages (space-separated):
 //! - `c`: a change committed. Every instance empties its key cache.
 //! - `h <instance> <n>`: `<instance>`'s n-th heartbeat, sent every [`HEARTBEAT`] on a connection
 //!   of its own in the transaction that renews its row in `accessgraph_instances` to
@@ -193,6 +192,8 @@ impl Peers {
 
     /// Stops serving the cache and deletes this instance's lease: no write waits for it any more.
     pub async fn leave(&self) {
+        // No renewal after this (one already sent may still land: that lease runs out by itself).
+        self.listening.store(false, Ordering::Release);
         self.cache.end_lease();
         let left =
             sqlx::query("DELETE FROM accessgraph_instances WHERE id = $1").bind(&self.id).execute(&self.pool).await;

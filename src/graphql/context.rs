@@ -10,8 +10,8 @@ use crate::access::Catalog;
 use crate::auth::Viewer;
 use crate::auth::key_check::KeyCheck;
 
-/// Schema-wide data: the database pool, the immutable capability catalog and the key check. Nothing that
-/// belongs to one caller lives here.
+/// Schema-wide data: the database pool, the immutable capability catalog and the key check.
+/// Nothing that belongs to one caller lives here.
 #[derive(Clone)]
 pub struct Services {
     pub db: DatabaseConnection,
