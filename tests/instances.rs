@@ -517,10 +517,6 @@ mod kept_key_rows {
         server.ok(UPDATE_USER, json!({ "o": { "id": user.to_string(), "userType": "CORE_USER_TIER" } })).await;
         assert!(again.elapsed() < Duration::from_secs(1), "answered after {:?}", again.elapsed());
     }
-}
-
-mod kept_key_rows_across_a_lost_connection {
-    use super::*;
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn an_instance_whose_listening_connection_is_ended_still_sees_every_change() {
@@ -549,7 +545,7 @@ mod kept_key_rows_across_a_lost_connection {
         let (status, body) = b.graphql_as(&key, ACCOUNTS, Value::Null).await.expect("answers");
         assert_eq!(status, 200, "{body}");
         // Both listen again, on new connections, and serve the key again (kept or read).
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let listening = app
                 .db
@@ -563,7 +559,7 @@ mod kept_key_rows_across_a_lost_connection {
             if listening.len() == 2 {
                 break;
             }
-            assert!(std::time::Instant::now() < deadline, "{} instances listen again", listening.len());
+            assert!(Instant::now() < deadline, "{} instances listen again", listening.len());
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         assert_accounts(&b, &a, &key, &json!([]), "listening again").await;
