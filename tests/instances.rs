@@ -417,6 +417,19 @@ mod kept_key_rows {
             .expect("a lease");
     }
 
+    /// `select` (an expression of `pg_stat_activity`'s columns) of each connection listening on
+    /// the channel of `schema`, i.e. whose last statement was its `LISTEN`.
+    async fn on_listening_connections(app: &TestApp, schema: &str, select: &str) -> Vec<sea_orm::QueryResult> {
+        app.db
+            .query_all_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                format!("SELECT {select} FROM pg_stat_activity WHERE query = $1"),
+                [format!("LISTEN \"{CHANNEL}{schema}\"").into()],
+            ))
+            .await
+            .expect("the listening connections")
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_write_through_the_instance_applies_to_its_next_request() {
         let Some(app) = TestApp::postgres_keeping_key_rows().await else {
@@ -532,30 +545,14 @@ mod kept_key_rows {
         // Every instance's listening connection (this test's schema only), as an administrator,
         // a restart of PostgreSQL or a proxy would end them.
         let schema = url.rsplit('=').next().expect("the schema").to_owned();
-        let ended = app
-            .db
-            .query_all_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE query = $1",
-                [format!("LISTEN \"accessgraph.{schema}\"").into()],
-            ))
-            .await
-            .expect("terminate");
+        let ended = on_listening_connections(&app, &schema, "pg_terminate_backend(pid)").await;
         assert_eq!(ended.len(), 2, "both instances listen on a connection of their own");
         let (status, body) = b.graphql_as(&key, ACCOUNTS, Value::Null).await.expect("answers");
         assert_eq!(status, 200, "{body}");
         // Both listen again, on new connections, and serve the key again (kept or read).
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            let listening = app
-                .db
-                .query_all_raw(Statement::from_sql_and_values(
-                    DbBackend::Postgres,
-                    "SELECT pid FROM pg_stat_activity WHERE query = $1",
-                    [format!("LISTEN \"accessgraph.{schema}\"").into()],
-                ))
-                .await
-                .expect("listening connections");
+            let listening = on_listening_connections(&app, &schema, "pid").await;
             if listening.len() == 2 {
                 break;
             }

@@ -25,9 +25,9 @@ use super::key_check::KeyRow;
 pub const CAPACITY: usize = 10_000;
 
 pub struct KeyCache {
-    /// The entries, and the generation they belong to: both change under this one lock.
-    entries: Mutex<(u64, LruCache<String, KeyRow>)>,
-    /// A copy of the generation, read without the lock before a statement begins.
+    entries: Mutex<LruCache<String, KeyRow>>,
+    /// Bumped by every invalidation. Changed only under `entries`' lock, so that an insertion
+    /// compares it and inserts in one step; read without the lock before a statement begins.
     generation: AtomicU64,
     /// Until when the entries may be served (see [`super::peers`]); `None`: not now.
     lease: Mutex<Option<Instant>>,
@@ -37,7 +37,7 @@ impl Default for KeyCache {
     fn default() -> Self {
         let capacity = NonZeroUsize::new(CAPACITY).unwrap_or(NonZeroUsize::MIN);
         KeyCache {
-            entries: Mutex::new((0, LruCache::new(capacity))),
+            entries: Mutex::new(LruCache::new(capacity)),
             generation: AtomicU64::new(0),
             lease: Mutex::new(None),
         }
@@ -51,7 +51,7 @@ impl KeyCache {
             return None;
         }
         let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        entries.1.get(hash).cloned()
+        entries.get(hash).cloned()
     }
 
     /// The generation to pass to [`KeyCache::insert`]: read before the statement begins.
@@ -63,15 +63,15 @@ impl KeyCache {
     /// was emptied since.
     pub fn insert(&self, generation: u64, row: KeyRow) {
         let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        if entries.0 == generation {
-            entries.1.put(row.key_hash.clone(), row);
+        if self.generation.load(Ordering::Acquire) == generation {
+            entries.put(row.key_hash.clone(), row);
         }
     }
 
     /// Records in the kept row of `hash` that its user's activity was just written.
     pub fn touch(&self, hash: &str, last_active: DateTime<Utc>) {
         let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(row) = entries.1.peek_mut(hash) {
+        if let Some(row) = entries.peek_mut(hash) {
             row.user.last_active = Some(last_active);
         }
     }
@@ -79,9 +79,8 @@ impl KeyCache {
     /// Empties the cache: something it holds may have changed.
     pub fn invalidate(&self) {
         let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        entries.0 += 1;
-        self.generation.store(entries.0, Ordering::Release);
-        entries.1.clear();
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        entries.clear();
     }
 
     /// Lets the entries be served until `until`, if that is later than the lease runs now.
