@@ -361,8 +361,14 @@ mod two_instances_on_one_postgresql {
 mod kept_key_rows {
     use std::time::Instant;
 
+    use std::collections::HashMap;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
     use accessgraph::auth::peers::CHANNEL;
     use sea_orm::sqlx::postgres::PgListener;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+    use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 
     use super::*;
 
@@ -428,6 +434,84 @@ mod kept_key_rows {
             ))
             .await
             .expect("the listening connections")
+    }
+
+    /// A TCP proxy in front of PostgreSQL that can make one of its connections silent: the
+    /// connection stays open and nothing more crosses it either way, as with a network partition
+    /// or a stalled proxy (no error, no end of stream). Connections are named by the port of their
+    /// side towards PostgreSQL (`pg_stat_activity.client_port`).
+    struct SilencingProxy {
+        addr: SocketAddr,
+        connections: Arc<Mutex<HashMap<u16, Arc<AtomicBool>>>>,
+    }
+
+    impl SilencingProxy {
+        async fn start(upstream: SocketAddr) -> SilencingProxy {
+            let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind the proxy");
+            let addr = listener.local_addr().expect("the proxy's address");
+            let connections: Arc<Mutex<HashMap<u16, Arc<AtomicBool>>>> = Arc::default();
+            let registered = connections.clone();
+            tokio::spawn(async move {
+                while let Ok((client, _)) = listener.accept().await {
+                    let Ok(server) = tokio::net::TcpStream::connect(upstream).await else { continue };
+                    let silent = Arc::new(AtomicBool::new(false));
+                    let port = server.local_addr().expect("a local address").port();
+                    registered.lock().expect("connections").insert(port, silent.clone());
+                    let (client_read, client_write) = client.into_split();
+                    let (server_read, server_write) = server.into_split();
+                    tokio::spawn(pump(client_read, server_write, silent.clone()));
+                    tokio::spawn(pump(server_read, client_write, silent));
+                }
+            });
+            SilencingProxy { addr, connections }
+        }
+
+        /// Silences the connection whose side towards PostgreSQL has `port`; false if it is not
+        /// one of the proxy's.
+        fn silence(&self, port: u16) -> bool {
+            let connections = self.connections.lock().expect("connections");
+            connections.get(&port).inspect(|silent| silent.store(true, Ordering::SeqCst)).is_some()
+        }
+
+        fn carries(&self, port: u16) -> bool {
+            self.connections.lock().expect("connections").contains_key(&port)
+        }
+
+        /// `url` (a PostgreSQL URL) through the proxy.
+        fn url(&self, url: &str) -> String {
+            let mut url = url::Url::parse(url).expect("a database URL");
+            url.set_host(Some(&self.addr.ip().to_string())).expect("a host");
+            url.set_port(Some(self.addr.port())).expect("a port");
+            url.to_string()
+        }
+    }
+
+    /// Copies `from` to `to` until either ends; once `silent`, holds what it read and reads no more.
+    async fn pump(mut from: OwnedReadHalf, mut to: OwnedWriteHalf, silent: Arc<AtomicBool>) {
+        let mut buffer = vec![0; 16 * 1024];
+        loop {
+            let read = match from.read(&mut buffer).await {
+                Ok(0) | Err(_) => break,
+                Ok(read) => read,
+            };
+            if silent.load(Ordering::SeqCst) {
+                std::future::pending::<()>().await;
+            }
+            if to.write_all(&buffer[..read]).await.is_err() {
+                break;
+            }
+        }
+        let _ = to.shutdown().await;
+    }
+
+    /// The `client_port` of each connection listening on `schema`'s channel.
+    async fn listening_ports(app: &TestApp, schema: &str) -> Vec<u16> {
+        on_listening_connections(app, schema, "client_port")
+            .await
+            .iter()
+            .map(|row| row.try_get::<i32>("", "client_port").expect("a port"))
+            .map(|port| u16::try_from(port).expect("a TCP port"))
+            .collect()
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -566,5 +650,58 @@ mod kept_key_rows {
             let (status, body) = server.graphql_as(&key, ACCOUNTS, Value::Null).await.expect("answers");
             assert_eq!(status, 401, "a deleted key through {which}: {body}");
         }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn an_instance_whose_listening_connection_goes_silent_still_sees_every_change() {
+        let Some(app) = TestApp::postgres().await else {
+            eprintln!("TEST_DATABASE_URL is not set: PostgreSQL test skipped");
+            return;
+        };
+        let user = app.create_user("partitioned@example.com", UserType::Core).await;
+        let (first_key, first_id) = app.create_key_on(user, app.primary_account_id).await;
+        let (second_key, second_id) = app.create_key_on(user, app.primary_account_id).await;
+        let url = database_url(&app).await;
+        let upstream = url::Url::parse(&url).expect("a database URL");
+        let upstream = tokio::net::lookup_host((
+            upstream.host_str().expect("a PostgreSQL host"),
+            upstream.port_or_known_default().unwrap_or(5432),
+        ))
+        .await
+        .expect("the PostgreSQL address")
+        .next()
+        .expect("an address");
+        let proxy = SilencingProxy::start(upstream).await;
+        // A reaches PostgreSQL through the proxy, B directly.
+        let (a, b) = (Server::start(&proxy.url(&url)), Server::start(&url));
+        for key in [&first_key, &second_key] {
+            assert_accounts(&b, &a, key, &json!([]), "nothing").await;
+        }
+        let schema = url.rsplit('=').next().expect("the schema").to_owned();
+        let silenced = listening_ports(&app, &schema)
+            .await
+            .into_iter()
+            .find(|port| proxy.carries(*port))
+            .expect("A listens through the proxy");
+        assert!(proxy.silence(silenced));
+
+        // A hears neither the change nor B's ping: B's write answers once A's lease has run out,
+        // and A, its heartbeats no longer coming back, no longer serves the key it kept.
+        b.ok(DELETE_KEYS, json!({ "keys": { "userKeyIds": [first_id] } })).await;
+        let (status, body) = a.graphql_as(&first_key, ACCOUNTS, Value::Null).await.expect("answers");
+        assert_eq!(status, 401, "a key deleted through B, through A while A hears nothing: {body}");
+        let (status, body) = a.graphql_as(&second_key, ACCOUNTS, Value::Null).await.expect("answers");
+        assert_eq!(status, 200, "A still serves, reading every key: {body}");
+
+        // After two seconds of silence A listens on a new connection, and keeps rows again.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !listening_ports(&app, &schema).await.iter().any(|port| *port != silenced && proxy.carries(*port)) {
+            assert!(Instant::now() < deadline, "A never listened again");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_accounts(&b, &a, &second_key, &json!([]), "A listening again").await;
+        b.ok(DELETE_KEYS, json!({ "keys": { "userKeyIds": [second_id] } })).await;
+        let (status, body) = a.graphql_as(&second_key, ACCOUNTS, Value::Null).await.expect("answers");
+        assert_eq!(status, 401, "a key deleted through B, through A listening again: {body}");
     }
 }
