@@ -143,7 +143,9 @@ impl MultiTenantIdentityUserSortInput {
     }
 }
 
+// Rows' types resolve their fields one after another: see `UserManagementUsers`.
 #[derive(SimpleObject, Default)]
+#[graphql(serial)]
 pub struct MultiTenantIdentityUserCollection {
     pub items: Vec<MultiTenantIdentityUser>,
     pub next_cursor: Option<String>,
@@ -158,6 +160,7 @@ pub enum MultiTenantIdentityEmailVerificationState {
 }
 
 #[derive(SimpleObject, Clone)]
+#[graphql(serial)]
 pub struct MultiTenantIdentityUserType {
     pub id: ID,
     pub name: String,
@@ -171,6 +174,7 @@ impl From<entity::enums::UserType> for MultiTenantIdentityUserType {
 }
 
 #[derive(SimpleObject)]
+#[graphql(serial)]
 pub struct MultiTenantIdentityPendingUpgradeRequest {
     pub id: ID,
     pub message: Option<String>,
@@ -178,6 +182,7 @@ pub struct MultiTenantIdentityPendingUpgradeRequest {
 }
 
 #[derive(SimpleObject)]
+#[graphql(serial)]
 pub struct MultiTenantIdentityUserGroups {
     pub items: Vec<MultiTenantIdentityUserGroup>,
     pub next_cursor: Option<String>,
@@ -185,6 +190,7 @@ pub struct MultiTenantIdentityUserGroups {
 }
 
 #[derive(SimpleObject)]
+#[graphql(serial)]
 pub struct MultiTenantIdentityUserGroup {
     pub id: ID,
     pub name: String,
@@ -192,7 +198,7 @@ pub struct MultiTenantIdentityUserGroup {
 
 pub struct MultiTenantIdentityUser(pub Arc<user::Model>);
 
-#[Object]
+#[Object(serial)]
 impl MultiTenantIdentityUser {
     async fn authentication_domain_id(&self) -> ID {
         ID(self.0.authentication_domain_id.clone())
