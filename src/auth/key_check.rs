@@ -193,7 +193,7 @@ fn key_row(row: Driver<'_>) -> Result<KeyRow, DbErr> {
     static FOUND: [OnceLock<KeyColumns>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
     let found = &FOUND[match row {
         Driver::Sqlite(_) => 0,
-        Driver::Postgres(_) => 1,
+        Driver::Postgres(_) | Driver::PostgresChecked(_) => 1,
         Driver::Embedded(_) => 2,
     }];
     let columns = match found.get() {
