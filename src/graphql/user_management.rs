@@ -318,9 +318,9 @@ impl UserManagementAuthenticationDomain {
 
 // The types of a page's rows resolve their fields one after another (`serial`). In the default,
 // parallel resolution every field of every object is a task of its own in a `FuturesUnordered`;
-// a row's fields are ready at once or wait on one loader, so that bought nothing, and on a
-// 500-user page it cost a task per field: 2,500 to 5,000 per page. Lists still resolve their rows
-// together, so a field's loader still batches the whole page.
+// a row's fields are ready at once or wait on one loader, so that bought nothing, and it cost a
+// task per field: 5,000 for the benchmark's 500-user page (ten fields a user). Lists still resolve
+// their rows together, so a field's loader still batches the whole page.
 #[derive(SimpleObject)]
 #[graphql(serial)]
 pub struct UserManagementUsers {
