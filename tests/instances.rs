@@ -359,10 +359,9 @@ mod two_instances_on_one_postgresql {
 /// another instance where they need one: they listen on the instances' channel, hold a lease in
 /// `accessgraph_instances`, and answer (or not) a write's ping.
 mod kept_key_rows {
-    use std::time::Instant;
-
     use std::collections::HashMap;
     use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::Instant;
 
     use accessgraph::auth::peers::CHANNEL;
     use sea_orm::sqlx::postgres::PgListener;

@@ -285,8 +285,14 @@ async fn listen(peers: Weak<Peers>, connect: Connect, mut stopped: watch::Receiv
             let Some(peers) = peers.upgrade() else { return };
             match received {
                 Ok(Ok(Some(notification))) => peers.read(notification.payload(), &mut listener).await,
-                // Lost, and listening again on a new connection: messages in between are lost.
-                Ok(Ok(None)) => peers.connection_lost(),
+                // Lost (`None`: ended by the server). sqlx's listener would connect again by
+                // itself, but `listening` would stay off, with no heartbeat to read back, until
+                // `SILENCE` ran out: a new listener, as after an error, listens at once.
+                Ok(Ok(None)) => {
+                    tracing::warn!("the connection listening for other instances' changes was ended");
+                    peers.connection_lost();
+                    break;
+                }
                 Ok(Err(error)) => {
                     tracing::warn!(%error, "lost the connection listening for other instances' changes");
                     peers.connection_lost();
