@@ -272,7 +272,7 @@ impl HttpState {
         let validated =
             validation.as_ref().is_some_and(|validation| self.parsed_documents.passed(&gql.query, validation));
         let to_record = validation.filter(|_| !validated).map(|validation| (gql.query.clone(), validation));
-        let loaders = Loaders::for_viewer(&state.db, &state.catalog, &state.access_cache, &viewer).await;
+        let loaders = Loaders::for_viewer(&state.reads, &state.catalog, &state.access_cache, &viewer).await;
         let gql = gql.data(loaders).data(viewer).data(crate::graphql::PublicUrl(public_url));
         let schema = if validated { &state.validated_schema } else { &state.schema };
         let response = crate::graphql::execute(schema, gql).await;

@@ -30,6 +30,7 @@ use crate::access::Catalog;
 use crate::auth::key_check::KeyCheck;
 pub use crate::auth::key_check::KeyRows;
 use crate::domain::access_cache::AccessCache;
+use crate::domain::reads::Reads;
 use crate::graphql::{AppSchema, Services};
 
 /// What every request handler shares.
@@ -49,6 +50,8 @@ pub struct AppState {
     pub access_cache: Arc<AccessCache>,
     /// Where each request's key check runs (see `auth::key_check`).
     pub key_check: Arc<KeyCheck>,
+    /// The database, for reads outside any transaction (see `domain::reads`).
+    pub reads: Reads,
     pub site: Arc<SiteOptions>,
 }
 
@@ -98,8 +101,10 @@ impl AppState {
     /// [`AppState::with_site`], keeping key rows between requests or not.
     pub async fn with_options(db: DatabaseConnection, site: SiteOptions, key_rows: KeyRows) -> Result<Self, DbErr> {
         let catalog = Arc::new(domain::catalog::load(&db).await?);
-        let key_check = Arc::new(KeyCheck::for_connection(&db, key_rows).await);
-        let services = Services { db: db.clone(), catalog: catalog.clone(), key_check: key_check.clone() };
+        let reads = Reads::new(&db);
+        let key_check = Arc::new(KeyCheck::with_reads(&reads, key_rows).await);
+        let services =
+            Services { db: db.clone(), reads: reads.clone(), catalog: catalog.clone(), key_check: key_check.clone() };
         let schema = graphql::build_schema_with(services.clone(), site.introspection, ValidationMode::Strict);
         let validated_schema = graphql::build_schema_with(services, site.introspection, ValidationMode::Fast);
         Ok(AppState {
@@ -109,6 +114,7 @@ impl AppState {
             validated_schema,
             access_cache: Arc::new(AccessCache::default()),
             key_check,
+            reads,
             site: Arc::new(site),
         })
     }

@@ -4,7 +4,7 @@ use entity::enums::UserType;
 use serde_json::{Value, json};
 
 use crate::backend_test;
-use crate::common::{ADMIN_EMAIL, TestApp};
+use crate::common::{ADMIN_EMAIL, Backend, TestApp};
 
 /// client-go `usermanagement.GetAuthenticationDomains` (sent with an undeclared `cursor`).
 const GET_AUTHENTICATION_DOMAINS: &str = r#"query($id: [ID!]) { actor { organization { userManagement {
@@ -265,4 +265,52 @@ backend_test!(the_users_of_a_page_of_groups_take_one_statement, |app| {
         .filter(|email| email.starts_with("member"))
         .collect();
     assert_eq!(emails.len(), 3, "{body}");
+});
+
+// On the SQLite file, a page of users and the groups of its users are read on the request's own
+// thread (`domain::reads`); on PostgreSQL, through the pool. Either way the rows are the ones the
+// pool reads, NULLs, times and enums included.
+backend_test!(pages_read_on_the_request_s_thread_are_the_pool_s_rows, |app| {
+    use accessgraph::domain::reads::Reads;
+    use accessgraph::domain::user_management as um;
+    use sea_orm::Set;
+    app.create_users("paged", 30, UserType::Core).await;
+    let ids = app.user_ids("paged").await;
+    let group = app.group_id("User").await;
+    for id in ids.iter().take(10) {
+        app.add_member(&group, *id).await;
+    }
+    app.set_user(ids[3], |u| {
+        u.pending_upgrade_type = Set(Some(UserType::Full));
+        u.pending_upgrade_message = Set(Some("please".into()));
+        u.last_active = Set(Some(chrono::Utc::now()));
+    })
+    .await;
+    let domain = app.default_domain_id().await;
+    let (reads, filter) = (Reads::new(&app.db), um::UserFilter::default());
+    let embedded = um::users(&reads, &domain, &filter, None, 20).await.expect("page");
+    let pooled = um::users(&app.db, &domain, &filter, None, 20).await.expect("page");
+    assert_eq!(embedded.items, pooled.items);
+    assert_eq!((embedded.total, embedded.has_more), (pooled.total, pooled.has_more));
+    assert_eq!(embedded.items.len(), 20);
+    assert!(embedded.total > 30 && embedded.has_more, "{} users", embedded.total);
+    assert!(embedded.items.iter().any(|u| u.pending_upgrade_type == Some(UserType::Full) && u.last_active.is_some()));
+    let after = embedded.items.last().map(|u| u.id);
+    let rest = um::users(&reads, &domain, &filter, after, 20).await.expect("second page");
+    let pooled_rest = um::users(&app.db, &domain, &filter, after, 20).await.expect("second page");
+    assert_eq!(rest.items, pooled_rest.items);
+    assert!(!rest.items.is_empty());
+    assert_eq!((rest.total, rest.has_more), (pooled_rest.total, pooled_rest.has_more));
+    assert_eq!(rest.total, embedded.total);
+    let groups = um::groups_of_users(&reads, &ids).await.expect("groups");
+    assert_eq!(groups, um::groups_of_users(&app.db, &ids).await.expect("groups"));
+    assert_eq!(groups.len(), 10);
+    let members = um::users_of_groups(&reads, std::slice::from_ref(&group)).await.expect("members");
+    assert_eq!(members, um::users_of_groups(&app.db, std::slice::from_ref(&group)).await.expect("members"));
+    // Four reads through `reads`: two pages, the page's groups and the group's members.
+    let direct = reads.direct_statements();
+    match app.backend {
+        Backend::Sqlite => assert_eq!(direct, 4, "on the SQLite file every read runs on the request's thread"),
+        Backend::Postgres => assert_eq!(direct, 0, "on PostgreSQL every read goes through the pool"),
+    }
 });

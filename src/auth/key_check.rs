@@ -2,11 +2,11 @@
 //!
 //! Every request with a key runs it, so it runs the cheapest way the backend allows:
 //! - on the embedded SQLite file, on the request's own thread, over a connection of a small set
-//!   kept for it ([`EmbeddedReaders`]). sqlx hands each SQLite statement to a worker thread of its
-//!   connection and back (two thread wake-ups), which was most of what a guarded request cost
-//!   (README, "Performance"); the statement itself is an indexed lookup of one row that takes
-//!   microseconds. Where that connection cannot answer at once (a busy or locked database, an
-//!   I/O error), the check goes through the pool;
+//!   kept for such reads ([`crate::domain::reads`]). sqlx hands each SQLite statement to a worker
+//!   thread of its connection and back (two thread wake-ups), which was most of what a guarded
+//!   request cost (README, "Performance"); the statement itself is an indexed lookup of one row
+//!   that takes microseconds. Where that connection cannot answer at once (a busy or locked
+//!   database, an I/O error), the check goes through the pool;
 //! - on PostgreSQL, coalesced ([`Coalescer`]): key checks that arrive while another is in flight
 //!   are answered together by one statement for all their keys. Under load a few statements serve
 //!   many requests; a request alone goes to the database at once. The statements run on
@@ -23,10 +23,8 @@
 //! a deactivated user or a new access version applies to the very next request.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use entity::{organization, user};
@@ -38,6 +36,7 @@ use tokio::sync::{Semaphore, oneshot};
 use super::key_cache::KeyCache;
 use super::peers::Peers;
 use super::{ORGANIZATION_PREFIX, USER_PREFIX, select_organization, select_user};
+use crate::domain::reads::{EmbeddedReaders, Reads};
 use crate::domain::rows::{self, Driver, UserColumns};
 
 /// What the key check reads in its one row.
@@ -65,7 +64,8 @@ pub enum KeyRows {
 
 /// Runs the key check for one [`crate::AppState`].
 pub struct KeyCheck {
-    embedded: Option<EmbeddedReaders>,
+    /// On a SQLite file, the connections it reads on, on the request's thread.
+    embedded: Option<Arc<EmbeddedReaders>>,
     pooled: Arc<Coalescer>,
     /// On PostgreSQL: key rows kept between requests, and the instances that keep them fresh.
     kept: Option<(Arc<KeyCache>, Arc<Peers>)>,
@@ -75,10 +75,13 @@ impl KeyCheck {
     /// The key check for `db`: on a SQLite file, in-thread over connections of its own; otherwise
     /// through the pool.
     pub async fn for_connection(db: &DatabaseConnection, key_rows: KeyRows) -> Self {
-        let embedded = match db.get_database_backend() {
-            DbBackend::Sqlite => EmbeddedReaders::for_pool(db.get_sqlite_connection_pool()),
-            _ => None,
-        };
+        Self::with_reads(&Reads::new(db), key_rows).await
+    }
+
+    /// The key check of `reads`' database, reading where `reads` does (the statements it counts
+    /// include those of every other read sharing its connections).
+    pub async fn with_reads(reads: &Reads, key_rows: KeyRows) -> Self {
+        let db = reads.db();
         let kept = match (db.get_database_backend(), key_rows) {
             (DbBackend::Postgres, KeyRows::Kept) => {
                 let cache = Arc::new(KeyCache::default());
@@ -92,7 +95,7 @@ impl KeyCheck {
             }
             _ => None,
         };
-        KeyCheck { embedded, pooled: Arc::default(), kept }
+        KeyCheck { embedded: reads.embedded_readers(), pooled: Arc::default(), kept }
     }
 
     /// Always through the pool (what every backend falls back to).
@@ -103,9 +106,9 @@ impl KeyCheck {
     /// The row of the key whose hash is `hash`, of an active user, if there is one.
     pub async fn row(&self, db: &DatabaseConnection, hash: &str) -> Result<Option<KeyRow>, DbErr> {
         if let Some(embedded) = &self.embedded
-            && let Some(answer) = embedded.row(hash)
+            && let Some(answer) = embedded.read(&statement(DbBackend::Sqlite, &[hash]), &mut key_row)
         {
-            return Ok(answer);
+            return answer.map(|rows| rows.into_iter().next());
         }
         let Some((cache, _)) = &self.kept else {
             return self.pooled.row(db, hash).await;
@@ -144,12 +147,13 @@ impl KeyCheck {
         }
     }
 
-    /// Key-check statements run on connections of the key check's own so far (on the request's
-    /// thread, or kept out of the pool), and those of [`KeyCheck::after_write`]. SeaORM's metric
-    /// callback counts only the pool's statements: this is what a count of statements per request
-    /// adds.
+    /// Statements run outside the pool so far: on the SQLite file's connections on the request's
+    /// thread (the key check's and every other read sharing them, [`Reads`]), on the connections
+    /// the key check keeps out of the pool, and those of [`KeyCheck::after_write`]. SeaORM's
+    /// metric callback counts only the pool's statements: this is what a count of statements per
+    /// request adds.
     pub fn direct_statements(&self) -> u64 {
-        self.embedded.as_ref().map_or(0, |embedded| embedded.statements.load(Ordering::Relaxed))
+        self.embedded.as_ref().map_or(0, |embedded| embedded.statements())
             + self.pooled.statements.load(Ordering::Relaxed)
             + self.kept.as_ref().map_or(0, |(_, peers)| peers.statements())
     }
@@ -353,101 +357,6 @@ impl Coalescer {
 
 fn driver_error(error: sqlx::Error) -> DbErr {
     DbErr::Custom(format!("key check: {error}"))
-}
-
-/// Connections to the SQLite file kept for the key check. One is taken for the statement and put
-/// back after it; there are never more than the threads checking keys at once.
-struct EmbeddedReaders {
-    path: PathBuf,
-    idle: Mutex<Vec<rusqlite::Connection>>,
-    statements: AtomicU64,
-}
-
-/// Connections kept idle at most (the runtime has one worker thread per core).
-const MAX_IDLE_READERS: usize = 16;
-
-impl EmbeddedReaders {
-    fn for_pool(pool: &sea_orm::sqlx::SqlitePool) -> Option<Self> {
-        let options = pool.connect_options();
-        let path = options.get_filename();
-        // An in-memory database (sqlx names it `file:sqlx-in-memory-N`) is private to the pool's
-        // connections: only a file can be read from here.
-        let name = path.to_string_lossy();
-        if name.is_empty() || name.starts_with(":memory:") || name.starts_with("file:") {
-            return None;
-        }
-        Some(EmbeddedReaders { path: path.to_owned(), idle: Mutex::new(Vec::new()), statements: AtomicU64::new(0) })
-    }
-
-    /// `Some(answer)`, or `None` when this connection could not answer (the pool then does).
-    fn row(&self, hash: &str) -> Option<Option<KeyRow>> {
-        let taken = self.idle.lock().unwrap_or_else(PoisonError::into_inner).pop();
-        let conn = match taken {
-            Some(conn) => conn,
-            None => match self.open() {
-                Ok(conn) => conn,
-                Err(error) => {
-                    tracing::warn!(%error, "opening an embedded key-check connection failed; using the pool");
-                    return None;
-                }
-            },
-        };
-        self.statements.fetch_add(1, Ordering::Relaxed);
-        match embedded_row(&conn, hash) {
-            Ok(answer) => {
-                let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
-                if idle.len() < MAX_IDLE_READERS {
-                    idle.push(conn);
-                }
-                Some(answer)
-            }
-            Err(error) => {
-                // A busy database answers through the pool, which waits; the connection is dropped.
-                tracing::debug!(%error, "embedded key check did not answer; using the pool");
-                None
-            }
-        }
-    }
-
-    fn open(&self) -> rusqlite::Result<rusqlite::Connection> {
-        use rusqlite::OpenFlags;
-        let conn = rusqlite::Connection::open_with_flags(
-            &self.path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
-        // It only reads, and never waits on the request's thread for a lock. It reads a few pages
-        // of four indexes and tables: a page cache of 256 KiB (SQLite's default is 2 MiB per
-        // connection) keeps them.
-        conn.pragma_update(None, "query_only", true)?;
-        conn.pragma_update(None, "cache_size", -256)?;
-        conn.busy_timeout(Duration::ZERO)?;
-        Ok(conn)
-    }
-}
-
-fn embedded_row(conn: &rusqlite::Connection, hash: &str) -> rusqlite::Result<Option<KeyRow>> {
-    let built = statement(DbBackend::Sqlite, &[hash]);
-    let values = built.values.map(|values| values.0).unwrap_or_default();
-    let mut params = Vec::with_capacity(values.len());
-    for value in &values {
-        params.push(match value {
-            Value::String(Some(s)) => rusqlite::types::Value::Text(s.clone()),
-            Value::Bool(Some(b)) => rusqlite::types::Value::Integer(i64::from(*b)),
-            other => {
-                return Err(rusqlite::Error::ToSqlConversionFailure(
-                    format!("the key check binds no {other:?}").into(),
-                ));
-            }
-        });
-    }
-    let mut stmt = conn.prepare_cached(&built.sql)?;
-    let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
-    let Some(row) = rows.next()? else { return Ok(None) };
-    key_row(Driver::Embedded(row)).map(Some).map_err(conversion)
-}
-
-fn conversion(error: DbErr) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(error))
 }
 
 /// The statement that checks user keys: for each key found, the key, its user, the user's

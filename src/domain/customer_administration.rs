@@ -21,6 +21,7 @@ use sea_orm::{
     QuerySelect, Select,
 };
 
+use super::reads::ReadRows;
 use super::rows;
 use super::user_management::{Page, UserFilter, contains_pattern, page, page_read_by, users_matching};
 
@@ -185,7 +186,7 @@ pub enum UserKey {
 /// A page of the users of authentication domain `domain_id`, when that domain belongs to
 /// `organization_id` (none otherwise). Users never active sort last either way.
 pub async fn users(
-    db: &impl ConnectionTrait,
+    db: &impl ReadRows,
     organization_id: &str,
     domain_id: &str,
     filter: &MemberFilter,
@@ -211,7 +212,7 @@ pub async fn users(
             UserKey::Type => select.order_by(user::Column::UserType, order),
         };
     }
-    page_read_by(db, select.order_by_asc(user::Column::Id), None, offset, limit, rows::users).await
+    page_read_by(db, select.order_by_asc(user::Column::Id), None, offset, limit, rows::user()).await
 }
 
 /// The constraints of a group list.

@@ -34,6 +34,7 @@ pub mod lookup;
 pub mod organizations;
 pub mod original_users;
 pub mod passwords;
+pub mod reads;
 pub mod roles;
 pub(crate) mod rows;
 pub mod scim;

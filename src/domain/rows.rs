@@ -118,26 +118,35 @@ fn active_enum<E: ActiveEnum<Value = String>>(value: String) -> Result<E, DbErr>
     E::try_from_value(&value)
 }
 
-/// The users of `rows`, each row a whole user (as `user::Entity::find()` selects it, with any
-/// further columns).
-pub(crate) fn users(rows: &[QueryResult]) -> Result<Vec<user::Model>, DbErr> {
-    let Some(first) = rows.first() else { return Ok(Vec::new()) };
-    let at = UserColumns::find(Driver::of(first)?, "")?;
-    Driver::each(rows).map(|row| at.read(row?)).collect()
+/// Reads each row of a statement with `read`, its columns found on the first row by `find` (once
+/// per statement).
+pub(crate) fn by_columns<C, T>(
+    find: impl Fn(Driver<'_>) -> Result<C, DbErr>,
+    read: impl Fn(&C, Driver<'_>) -> Result<T, DbErr>,
+) -> impl FnMut(Driver<'_>) -> Result<T, DbErr> {
+    let mut columns = None;
+    move |row| {
+        let columns = match &columns {
+            Some(columns) => columns,
+            None => columns.insert(find(row)?),
+        };
+        read(columns, row)
+    }
 }
 
-/// The users of `rows`, each row a whole user (as `user::Entity::find()` selects it), and the
-/// column `extra` of each row (the id of a group they are a member of, say).
-pub(crate) fn users_with<T: Decoded>(rows: &[QueryResult], extra: &str) -> Result<Vec<(user::Model, T)>, DbErr> {
-    let Some(first) = rows.first() else { return Ok(Vec::new()) };
-    let first = Driver::of(first)?;
-    let (at, [extra_at]) = (UserColumns::find(first, "")?, first.positions([extra])?);
-    Driver::each(rows)
-        .map(|row| {
-            let row = row?;
-            Ok((at.read(row)?, row.get(extra_at)?))
-        })
-        .collect()
+/// Reads a whole user from each row (as `user::Entity::find()` selects it, with any further
+/// columns).
+pub(crate) fn user() -> impl FnMut(Driver<'_>) -> Result<user::Model, DbErr> {
+    by_columns(|row| UserColumns::find(row, ""), |at, row| at.read(row))
+}
+
+/// Reads a whole user from each row (as `user::Entity::find()` selects it), and the column `extra`
+/// (the id of a group they are a member of, say).
+pub(crate) fn user_with<T: Decoded>(extra: &'static str) -> impl FnMut(Driver<'_>) -> Result<(user::Model, T), DbErr> {
+    by_columns(
+        move |row| Ok((UserColumns::find(row, "")?, row.positions([extra])?[0])),
+        |(at, extra), row| Ok((at.read(row)?, row.get(*extra)?)),
+    )
 }
 
 /// Where a user's columns are in a statement's rows: each named its column's name after `prefix`.
@@ -208,32 +217,32 @@ impl OrganizationColumns {
     }
 }
 
-/// The groups of `rows`, each row a whole group (as `group::Entity::find()` selects it), and the
-/// column `extra` of each row (a member's id, say).
-pub(crate) fn groups_with<T: Decoded>(rows: &[QueryResult], extra: &str) -> Result<Vec<(group::Model, T)>, DbErr> {
-    let Some(first) = rows.first() else { return Ok(Vec::new()) };
+/// Reads a whole group from each row (as `group::Entity::find()` selects it), and the column
+/// `extra` (a member's id, say).
+pub(crate) fn group_with<T: Decoded>(
+    extra: &'static str,
+) -> impl FnMut(Driver<'_>) -> Result<(group::Model, T), DbErr> {
     use group::Column as C;
-    let at = Driver::of(first)?.positions([
-        C::Id.as_str(),
-        C::AuthenticationDomainId.as_str(),
-        C::DisplayName.as_str(),
-        C::IsDefault.as_str(),
-        C::CreatedAt.as_str(),
-        extra,
-    ])?;
-    Driver::each(rows)
-        .map(|row| {
-            let row = row?;
-            let group = group::Model {
-                id: row.get(at[0])?,
-                authentication_domain_id: row.get(at[1])?,
-                display_name: row.get(at[2])?,
-                is_default: row.get(at[3])?,
-                created_at: row.get(at[4])?,
-            };
-            Ok((group, row.get(at[5])?))
-        })
-        .collect()
+    let find = move |row: Driver<'_>| {
+        row.positions([
+            C::Id.as_str(),
+            C::AuthenticationDomainId.as_str(),
+            C::DisplayName.as_str(),
+            C::IsDefault.as_str(),
+            C::CreatedAt.as_str(),
+            extra,
+        ])
+    };
+    by_columns(find, |at, row| {
+        let group = group::Model {
+            id: row.get(at[0])?,
+            authentication_domain_id: row.get(at[1])?,
+            display_name: row.get(at[2])?,
+            is_default: row.get(at[3])?,
+            created_at: row.get(at[4])?,
+        };
+        Ok((group, row.get(at[5])?))
+    })
 }
 
 #[cfg(test)]

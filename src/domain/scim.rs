@@ -22,6 +22,7 @@ use sea_orm::{
 use serde_json::{Value, json};
 
 use super::audit::{self, Audit};
+use super::reads::ReadRows;
 use super::{confirm, delegation, groups, lookup, users, validate};
 use crate::access::decision::{self, Allowed, ManageAuthenticationDomains, Provision};
 use crate::access::edition;
@@ -915,7 +916,7 @@ fn check_read(proof: &Allowed<Provision>) -> AppResult<&str> {
 /// The users of the token's domain that `filter` lets through, by id; a statement count that does
 /// not grow with the page (count, page, groups of the page, bookkeeping of the page).
 pub async fn list_users(
-    db: &impl ConnectionTrait,
+    db: &impl ReadRows,
     proof: &Allowed<Provision>,
     filter: Option<&Filter>,
     start_index: u64,
@@ -936,7 +937,7 @@ pub async fn list_users(
     Ok(Ok(ScimPage { total, items: complete_users(db, items).await? }))
 }
 
-async fn complete_users(db: &impl ConnectionTrait, items: Vec<user::Model>) -> AppResult<Vec<ScimUser>> {
+async fn complete_users(db: &impl ReadRows, items: Vec<user::Model>) -> AppResult<Vec<ScimUser>> {
     let ids: Vec<i64> = items.iter().map(|u| u.id).collect();
     let mut groups = super::user_management::groups_of_users(db, &ids).await?;
     let mut resources = resources(db, USER, ids.iter().map(i64::to_string).collect()).await?;
@@ -950,7 +951,7 @@ async fn complete_users(db: &impl ConnectionTrait, items: Vec<user::Model>) -> A
         .collect())
 }
 
-pub async fn get_user(db: &impl ConnectionTrait, proof: &Allowed<Provision>, id: &str) -> AppResult<ScimUser> {
+pub async fn get_user(db: &impl ReadRows, proof: &Allowed<Provision>, id: &str) -> AppResult<ScimUser> {
     let domain_id = check_read(proof)?;
     let id: i64 = id.trim().parse().map_err(|_| lookup::not_found())?;
     let user = user::Entity::find_by_id(id)
@@ -962,7 +963,7 @@ pub async fn get_user(db: &impl ConnectionTrait, proof: &Allowed<Provision>, id:
 }
 
 pub async fn list_groups(
-    db: &impl ConnectionTrait,
+    db: &impl ReadRows,
     proof: &Allowed<Provision>,
     filter: Option<&Filter>,
     start_index: u64,
@@ -986,7 +987,7 @@ pub async fn list_groups(
 }
 
 async fn complete_groups(
-    db: &impl ConnectionTrait,
+    db: &impl ReadRows,
     items: Vec<group::Model>,
     with_members: bool,
 ) -> AppResult<Vec<ScimGroup>> {
@@ -1004,7 +1005,7 @@ async fn complete_groups(
         .collect())
 }
 
-pub async fn get_group(db: &impl ConnectionTrait, proof: &Allowed<Provision>, id: &str) -> AppResult<ScimGroup> {
+pub async fn get_group(db: &impl ReadRows, proof: &Allowed<Provision>, id: &str) -> AppResult<ScimGroup> {
     let domain_id = check_read(proof)?;
     let group = group::Entity::find_by_id(id.trim().to_owned())
         .filter(group::Column::AuthenticationDomainId.eq(domain_id))

@@ -9,12 +9,15 @@ use super::loaders::Loaders;
 use crate::access::Catalog;
 use crate::auth::Viewer;
 use crate::auth::key_check::KeyCheck;
+use crate::domain::reads::Reads;
 
 /// Schema-wide data: the database pool, the immutable capability catalog and the key check.
 /// Nothing that belongs to one caller lives here.
 #[derive(Clone)]
 pub struct Services {
     pub db: DatabaseConnection,
+    /// The same database, for reads outside any transaction (on SQLite, on the request's thread).
+    pub reads: Reads,
     pub catalog: Arc<Catalog>,
     /// Where keys are checked; a mutation waits on it before it answers
     /// ([`KeyCheck::after_write`]).

@@ -21,6 +21,7 @@ pub use super::user_management::{GroupUsersLoader, UserGroupsLoader};
 use crate::access::{Catalog, EffectiveAccess};
 use crate::auth::Viewer;
 use crate::domain::access_cache::AccessCache;
+use crate::domain::reads::Reads;
 use crate::domain::{access_facts, directory};
 
 /// A loader that remembers what it loaded for the rest of its request (and only that request).
@@ -42,27 +43,23 @@ pub struct Loaders {
 impl Loaders {
     /// The loaders of one request of `viewer`, with the viewer's user and organization, as
     /// authentication read them, already in their loaders.
-    pub async fn for_viewer(
-        db: &DatabaseConnection,
-        catalog: &Arc<Catalog>,
-        cache: &Arc<AccessCache>,
-        viewer: &Viewer,
-    ) -> Self {
-        let loaders = Loaders::new(db, catalog, ViewerAccess::new(db, catalog, cache, viewer));
+    pub async fn for_viewer(reads: &Reads, catalog: &Arc<Catalog>, cache: &Arc<AccessCache>, viewer: &Viewer) -> Self {
+        let loaders = Loaders::new(reads, catalog, ViewerAccess::new(reads.db(), catalog, cache, viewer));
         loaders.users.feed_one(viewer.user_id, viewer.user.clone()).await;
         loaders.organizations.feed_one(viewer.organization_id().to_owned(), viewer.organization.clone()).await;
         loaders
     }
 
-    fn new(db: &DatabaseConnection, catalog: &Arc<Catalog>, viewer: ViewerAccess) -> Self {
+    fn new(reads: &Reads, catalog: &Arc<Catalog>, viewer: ViewerAccess) -> Self {
+        let db = reads.db();
         Loaders {
             viewer,
             access: batched(AccessLoader { db: db.clone(), catalog: catalog.clone() }),
             users: batched(UserLoader(db.clone())),
             accounts: batched(AccountLoader(db.clone())),
             organizations: batched(OrganizationLoader(db.clone())),
-            user_groups: batched(UserGroupsLoader(db.clone())),
-            group_users: batched(GroupUsersLoader(db.clone())),
+            user_groups: batched(UserGroupsLoader(reads.clone())),
+            group_users: batched(GroupUsersLoader(reads.clone())),
             group_roles: batched(GroupRolesLoader(db.clone())),
             synthetics: batched(SyntheticsFactsLoader(db.clone())),
         }

@@ -11,13 +11,14 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject
 use chrono::{DateTime, Utc};
 use entity::enums::{EmailVerificationState, UserType};
 use entity::{authentication_domain, group, user};
-use sea_orm::{DatabaseConnection, DbErr};
+use sea_orm::DbErr;
 
 use super::context::{loaders, services};
 use super::error::storage;
 use super::guard::Can;
 use super::pagination;
 use crate::access::decision::{Action, OrgArea};
+use crate::domain::reads::Reads;
 use crate::domain::user_management::{self as um, GroupFilter, GroupOrder, UserFilter};
 
 const DOMAINS_PAGE: u64 = 10;
@@ -260,7 +261,7 @@ impl UserManagementAuthenticationDomain {
     ) -> Result<Option<UserManagementUsers>> {
         let after = cursor.as_deref().map(pagination::decode_number::<i64>).transpose()?;
         let filter = filter.unwrap_or_default().into_filter(id);
-        let page = um::users(&services(ctx)?.db, &self.0.id, &filter, after, USERS_PAGE)
+        let page = um::users(&services(ctx)?.reads, &self.0.id, &filter, after, USERS_PAGE)
             .await
             .map_err(|e| storage(Arc::new(e)))?;
         // Prime the groups loader with the whole page when groups are asked for.
@@ -499,7 +500,7 @@ impl UserManagementGroup {
 }
 
 /// The groups of each user, keyed by user id.
-pub struct UserGroupsLoader(pub DatabaseConnection);
+pub struct UserGroupsLoader(pub Reads);
 
 impl Loader<i64> for UserGroupsLoader {
     type Value = Arc<[group::Model]>;
@@ -513,7 +514,7 @@ impl Loader<i64> for UserGroupsLoader {
 }
 
 /// The users of each group, keyed by group id.
-pub struct GroupUsersLoader(pub DatabaseConnection);
+pub struct GroupUsersLoader(pub Reads);
 
 impl Loader<String> for GroupUsersLoader {
     type Value = Arc<[user::Model]>;

@@ -83,7 +83,7 @@ pub(super) async fn users(
     };
     let email = params.get("filter[email]").map(String::as_str).filter(|e| !e.trim().is_empty());
     let state = &http.app;
-    let loaders = Loaders::for_viewer(&state.db, &state.catalog, &state.access_cache, &viewer).await;
+    let loaders = Loaders::for_viewer(&state.reads, &state.catalog, &state.access_cache, &viewer).await;
     let access = match loaders.viewer.get().await {
         Ok(access) => access,
         Err(err) => {

@@ -274,7 +274,7 @@ pub(super) async fn users(
     let organization_id = viewer(ctx)?.organization_id().to_owned();
     let filter = filter.into_filter();
     let sort = sorts(sort, MultiTenantIdentityUserSortInput::sort_by);
-    let page = ca::users(&services(ctx)?.db, &organization_id, &domain_id, &filter, &sort, offset, PAGE_SIZE)
+    let page = ca::users(&services(ctx)?.reads, &organization_id, &domain_id, &filter, &sort, offset, PAGE_SIZE)
         .await
         .map_err(db_error)?;
     // Prime the groups loader with the whole page when groups are asked for.
