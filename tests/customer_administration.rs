@@ -764,3 +764,40 @@ backend_test!(audit_events_newest_first, |app| {
     let body = run(&app, GET_AUDIT_EVENTS, json!({"cursor": cursor, "filter": {"organizationId": {"eq": org}}})).await;
     assert_eq!(field(&body, "auditEvents")["items"][0]["id"], json!(ids[1].to_string()));
 });
+
+// The rows of a users page built directly (`graphql::fast_rows`) answer exactly what
+// async-graphql's own resolution answers (the same fields under an inline fragment).
+backend_test!(user_rows_built_directly_answer_what_async_graphql_answers, |app| {
+    use sea_orm::Set;
+    app.create_users("row", 4, UserType::Core).await;
+    let ids = app.user_ids("row").await;
+    let team = app.create_group("Team").await;
+    app.add_member(&team, ids[0]).await;
+    app.add_member(&app.group_id("Admin").await, ids[0]).await;
+    app.set_user(ids[1], |u| {
+        u.pending_upgrade_type = Set(Some(UserType::Full));
+        u.last_active = Set(Some(chrono::Utc::now()));
+    })
+    .await;
+    let domain = app.default_domain_id().await;
+    let fields = "__typename authenticationDomainId email emailVerificationState id i: id lastActive name timeZone
+        type { id name __typename } pendingUpgradeRequest { id message requestedUserType { id name } }
+        groups { __typename totalCount nextCursor items { id name __typename } }";
+    let query = |row: &str| {
+        format!(
+            r#"{{ customerAdministration {{ users(filter: {{ authenticationDomainId: {{ eq: "{domain}" }} }}) {{
+                 items {{ {row} }} totalCount nextCursor }} }} }}"#
+        )
+    };
+    let body = app.query(&query(fields)).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    assert_eq!(body, app.query(&query(&format!("... on MultiTenantIdentityUser {{ {fields} }}"))).await);
+    let items = body["data"]["customerAdministration"]["users"]["items"].as_array().expect("items").clone();
+    let row = |id: i64| {
+        let id = id.to_string();
+        items.iter().find(|u| u["id"] == id.as_str()).expect("the user's row").clone()
+    };
+    assert_eq!(row(ids[0])["groups"]["totalCount"], 2);
+    assert_eq!(row(ids[0])["emailVerificationState"], "PENDING", "an enum: {}", row(ids[0]));
+    assert_eq!(row(ids[1])["pendingUpgradeRequest"]["requestedUserType"]["id"], "3");
+});

@@ -314,3 +314,79 @@ backend_test!(pages_read_on_the_request_s_thread_are_the_pool_s_rows, |app| {
         Backend::Postgres => assert_eq!(direct, 0, "on PostgreSQL every read goes through the pool"),
     }
 });
+
+// The rows of a users page built directly (`graphql::fast_rows`) answer exactly what
+// async-graphql's own resolution answers: the same fields under an inline fragment, which the
+// direct building leaves to async-graphql, give the same response, errors included.
+backend_test!(rows_built_directly_answer_what_async_graphql_answers, |app| {
+    use accessgraph::access::caps;
+    use sea_orm::{ActiveModelTrait, Set};
+    app.create_users("row", 5, UserType::Core).await;
+    let ids = app.user_ids("row").await;
+    let (admins, support) = (app.group_id("Admin").await, app.create_group("Support").await);
+    for id in &ids[..3] {
+        app.add_member(&support, *id).await;
+    }
+    app.add_member(&admins, ids[0]).await;
+    app.set_user(ids[1], |u| {
+        u.pending_upgrade_type = Set(Some(UserType::Full));
+        u.pending_upgrade_message = Set(Some("please".into()));
+        u.last_active = Set(Some(chrono::Utc::now()));
+    })
+    .await;
+    let fields = "id first: id email name emailVerificationState lastActive timeZone __typename
+        type { displayName id __typename } t: type { id }
+        pendingUpgradeRequest { id message requestedUserType { displayName id } __typename }
+        groups { __typename totalCount nextCursor groups { id displayName __typename } g: groups { id } }";
+    let query = |row: &str| {
+        format!(
+            "{{ actor {{ organization {{ userManagement {{ authenticationDomains {{ authenticationDomains {{
+               users {{ totalCount nextCursor users {{ {row} }} }} }} }} }} }} }} }}"
+        )
+    };
+    let (direct, through_fragment) = (query(fields), query(&format!("... on UserManagementUser {{ {fields} }}")));
+    let body = app.query(&direct).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    assert_eq!(body, app.query(&through_fragment).await);
+    let users = body["data"]["actor"]["organization"]["userManagement"]["authenticationDomains"]
+        ["authenticationDomains"][0]["users"]["users"]
+        .as_array()
+        .expect("users")
+        .clone();
+    let row = |id: i64| {
+        let id = id.to_string();
+        users.iter().find(|u| u["id"] == id.as_str()).expect("the user's row").clone()
+    };
+    assert_eq!(row(ids[0])["groups"]["totalCount"], 2);
+    assert_eq!(row(ids[1])["pendingUpgradeRequest"]["requestedUserType"]["displayName"], "Full platform");
+    assert!(row(ids[1])["lastActive"].is_string());
+    assert_eq!(
+        row(ids[4])["groups"],
+        json!({"__typename": "UserManagementUserGroups", "totalCount": 0, "nextCursor": null, "groups": [], "g": []})
+    );
+
+    // A viewer who may read users but not groups: every row's groups is refused, the same way.
+    let reader = app.create_user("people@example.com", UserType::Full).await;
+    let role = app.create_custom_role(&app.organization_id, "People readers", entity::enums::Scope::Organization).await;
+    app.grant_capability(role, caps::READ_AUTHENTICATION_DOMAINS).await;
+    app.grant_capability(role, caps::READ_USERS).await;
+    let group = app.create_group("People").await;
+    entity::access_grant::ActiveModel {
+        group_id: Set(group.clone()),
+        role_id: Set(role),
+        account_id: Set(None),
+        organization_id: Set(Some(app.organization_id.clone())),
+        created_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .expect("grant");
+    app.add_member(&group, reader).await;
+    let key = app.create_key(reader).await;
+    let refused = app.query_as(&key, &direct).await;
+    assert_eq!(refused, app.query_as(&key, &through_fragment).await);
+    let errors = refused["errors"].as_array().expect("errors");
+    assert!(errors.len() > 5 && errors.iter().all(|e| e["extensions"]["errorClass"] == "FORBIDDEN"), "{refused}");
+    assert_eq!(errors[0]["path"].as_array().and_then(|p| p.last()), Some(&json!("groups")), "{refused}");
+});

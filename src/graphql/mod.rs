@@ -10,6 +10,7 @@ pub mod context;
 pub mod custom_roles;
 pub mod customer_administration;
 pub mod error;
+pub mod fast_rows;
 pub mod guard;
 pub mod limits;
 pub mod loaders;

@@ -7,7 +7,10 @@
 use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
-use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
+use async_graphql::parser::types::SelectionSet;
+use async_graphql::{
+    Context, Enum, Guard as _, ID, InputObject, Object, OutputType, Result, ScalarType, SimpleObject, Value,
+};
 use chrono::{DateTime, Utc};
 use entity::enums::{EmailVerificationState, UserType};
 use entity::{authentication_domain, group, user};
@@ -15,6 +18,7 @@ use sea_orm::DbErr;
 
 use super::context::{loaders, services};
 use super::error::storage;
+use super::fast_rows::{self, FastRow, Rows};
 use super::guard::Can;
 use super::pagination;
 use crate::access::decision::{Action, OrgArea};
@@ -264,15 +268,25 @@ impl UserManagementAuthenticationDomain {
         let page = um::users(&services(ctx)?.reads, &self.0.id, &filter, after, USERS_PAGE)
             .await
             .map_err(|e| storage(Arc::new(e)))?;
-        // Prime the groups loader with the whole page when groups are asked for.
+        // Prime the groups loader with the whole page when groups are asked for. When the viewer
+        // may read groups (the rows' `groups` guard, which depends on the viewer alone), each row
+        // also keeps its own, for its fast resolution (`fast_rows`).
+        let mut page_groups = None;
         if ctx.look_ahead().field("users").field("groups").exists() {
             let ids: Vec<i64> = page.items.iter().map(|u| u.id).collect();
-            loaders(ctx)?.user_groups.load_many(ids).await.map_err(storage)?;
+            let loaded = loaders(ctx)?.user_groups.load_many(ids).await.map_err(storage)?;
+            if Can(Action::Read(OrgArea::Groups)).check(ctx).await.is_ok() {
+                page_groups = Some(loaded);
+            }
         }
         let next_cursor =
             page.has_more.then(|| page.items.last().map(|u| pagination::encode(&u.id.to_string()))).flatten();
+        let row = |user: user::Model| {
+            let groups = page_groups.as_ref().map(|groups| groups.get(&user.id).cloned().unwrap_or_default());
+            UserManagementUser(Arc::new(user), groups)
+        };
         Ok(Some(UserManagementUsers {
-            users: page.items.into_iter().map(|u| UserManagementUser(Arc::new(u))).collect(),
+            users: Rows(page.items.into_iter().map(row).collect()),
             next_cursor,
             total_count: count(page.total),
         }))
@@ -325,7 +339,7 @@ impl UserManagementAuthenticationDomain {
 #[derive(SimpleObject)]
 #[graphql(serial)]
 pub struct UserManagementUsers {
-    users: Vec<UserManagementUser>,
+    users: Rows<UserManagementUser>,
     next_cursor: Option<String>,
     total_count: i32,
 }
@@ -338,13 +352,73 @@ pub struct UserManagementGroups {
     total_count: i32,
 }
 
-pub struct UserManagementUser(pub Arc<user::Model>);
+/// A user, and the groups of the page it came in when the viewer may read them (`groups`
+/// then needs neither the loader nor the guard again).
+pub struct UserManagementUser(pub Arc<user::Model>, pub Option<Arc<[group::Model]>>);
+
+impl UserManagementUser {
+    pub fn new(user: Arc<user::Model>) -> Self {
+        UserManagementUser(user, None)
+    }
+
+    /// `Pending`, `Verified` or `Not Verifiable`.
+    fn email_verification_state_name(&self) -> &'static str {
+        match self.0.email_verification_state {
+            EmailVerificationState::Pending => "Pending",
+            EmailVerificationState::Verified => "Verified",
+            EmailVerificationState::NotVerifiable => "Not Verifiable",
+        }
+    }
+
+    fn pending_upgrade(&self) -> Option<UserManagementPendingUpgradeRequest> {
+        self.0.pending_upgrade_type.map(|requested| UserManagementPendingUpgradeRequest {
+            id: ID(self.0.id.to_string()),
+            message: self.0.pending_upgrade_message.clone(),
+            requested_user_type: Some(requested.into()),
+        })
+    }
+}
+
+impl FastRow for UserManagementUser {
+    fn fast_value(&self, selection: &SelectionSet) -> Option<Value> {
+        let user = &self.0;
+        fast_rows::object(selection, &Self::type_name(), |field| {
+            Some(match field.name.node.as_str() {
+                "id" => Value::String(user.id.to_string()),
+                "email" => Value::String(user.email.clone()),
+                "name" => Value::String(user.name.clone()),
+                "emailVerificationState" => Value::String(self.email_verification_state_name().to_owned()),
+                "lastActive" => user.last_active.as_ref().map_or(Value::Null, ScalarType::to_value),
+                "timeZone" => Value::String(user.time_zone.clone()),
+                "type" => UserManagementUserType::from(user.user_type).fast_value(&field.selection_set.node)?,
+                "pendingUpgradeRequest" => match self.pending_upgrade() {
+                    Some(request) => request.fast_value(&field.selection_set.node)?,
+                    None => Value::Null,
+                },
+                "groups" if field.arguments.is_empty() => {
+                    user_groups(self.1.as_ref()?.iter()).fast_value(&field.selection_set.node)?
+                }
+                _ => return None,
+            })
+        })
+    }
+}
 
 #[derive(SimpleObject, Clone)]
 #[graphql(serial)]
 pub struct UserManagementUserType {
     display_name: String,
     id: ID,
+}
+
+impl FastRow for UserManagementUserType {
+    fn fast_value(&self, selection: &SelectionSet) -> Option<Value> {
+        fast_rows::object(selection, &Self::type_name(), |field| match field.name.node.as_str() {
+            "displayName" => Some(Value::String(self.display_name.clone())),
+            "id" => Some(Value::String(self.id.0.clone())),
+            _ => None,
+        })
+    }
 }
 
 impl From<UserType> for UserManagementUserType {
@@ -362,6 +436,20 @@ pub struct UserManagementPendingUpgradeRequest {
     requested_user_type: Option<UserManagementUserType>,
 }
 
+impl FastRow for UserManagementPendingUpgradeRequest {
+    fn fast_value(&self, selection: &SelectionSet) -> Option<Value> {
+        fast_rows::object(selection, &Self::type_name(), |field| match field.name.node.as_str() {
+            "id" => Some(Value::String(self.id.0.clone())),
+            "message" => Some(self.message.clone().map_or(Value::Null, Value::String)),
+            "requestedUserType" => match &self.requested_user_type {
+                Some(requested) => requested.fast_value(&field.selection_set.node),
+                None => Some(Value::Null),
+            },
+            _ => None,
+        })
+    }
+}
+
 #[derive(SimpleObject)]
 #[graphql(serial)]
 pub struct UserManagementUserGroups {
@@ -370,11 +458,40 @@ pub struct UserManagementUserGroups {
     total_count: i32,
 }
 
+impl FastRow for UserManagementUserGroups {
+    fn fast_value(&self, selection: &SelectionSet) -> Option<Value> {
+        fast_rows::object(selection, &Self::type_name(), |field| match field.name.node.as_str() {
+            "groups" => fast_rows::list(&self.groups, |group| group.fast_value(&field.selection_set.node)),
+            "nextCursor" => Some(self.next_cursor.clone().map_or(Value::Null, Value::String)),
+            "totalCount" => Some(Value::from(self.total_count)),
+            _ => None,
+        })
+    }
+}
+
+/// The groups of a user, as `groups` answers them.
+fn user_groups<'a>(groups: impl Iterator<Item = &'a group::Model>) -> UserManagementUserGroups {
+    let groups: Vec<UserManagementUserGroup> = groups
+        .map(|g| UserManagementUserGroup { display_name: g.display_name.clone(), id: ID(g.id.clone()) })
+        .collect();
+    UserManagementUserGroups { total_count: count(groups.len() as u64), groups, next_cursor: None }
+}
+
 #[derive(SimpleObject)]
 #[graphql(serial)]
 pub struct UserManagementUserGroup {
     display_name: String,
     id: ID,
+}
+
+impl FastRow for UserManagementUserGroup {
+    fn fast_value(&self, selection: &SelectionSet) -> Option<Value> {
+        fast_rows::object(selection, &Self::type_name(), |field| match field.name.node.as_str() {
+            "displayName" => Some(Value::String(self.display_name.clone())),
+            "id" => Some(Value::String(self.id.0.clone())),
+            _ => None,
+        })
+    }
 }
 
 /// Keeps the groups whose id is in `ids` (all when `None`).
@@ -401,11 +518,7 @@ impl UserManagementUser {
 
     /// `Pending`, `Verified` or `Not Verifiable`.
     async fn email_verification_state(&self) -> &'static str {
-        match self.0.email_verification_state {
-            EmailVerificationState::Pending => "Pending",
-            EmailVerificationState::Verified => "Verified",
-            EmailVerificationState::NotVerifiable => "Not Verifiable",
-        }
+        self.email_verification_state_name()
     }
 
     async fn last_active(&self) -> Option<DateTime<Utc>> {
@@ -421,11 +534,7 @@ impl UserManagementUser {
     }
 
     async fn pending_upgrade_request(&self) -> Option<UserManagementPendingUpgradeRequest> {
-        self.0.pending_upgrade_type.map(|requested| UserManagementPendingUpgradeRequest {
-            id: ID(self.0.id.to_string()),
-            message: self.0.pending_upgrade_message.clone(),
-            requested_user_type: Some(requested.into()),
-        })
+        self.pending_upgrade()
     }
 
     /// The user's groups (one page holds them all).
@@ -437,12 +546,12 @@ impl UserManagementUser {
         id: Option<Vec<ID>>,
     ) -> Result<Option<UserManagementUserGroups>> {
         let _ = cursor;
-        let groups = loaders(ctx)?.user_groups.load_one(self.0.id).await.map_err(storage)?.unwrap_or_default();
-        let groups: Vec<UserManagementUserGroup> = only_ids(groups.iter().collect(), id.as_deref(), |g| &g.id)
-            .into_iter()
-            .map(|g| UserManagementUserGroup { display_name: g.display_name.clone(), id: ID(g.id.clone()) })
-            .collect();
-        Ok(Some(UserManagementUserGroups { total_count: count(groups.len() as u64), groups, next_cursor: None }))
+        let groups = match &self.1 {
+            Some(groups) => groups.clone(),
+            // Boxed: every field's future of a user is as large as the largest.
+            None => Box::pin(loaders(ctx)?.user_groups.load_one(self.0.id)).await.map_err(storage)?.unwrap_or_default(),
+        };
+        Ok(Some(user_groups(only_ids(groups.iter().collect(), id.as_deref(), |g| &g.id).into_iter())))
     }
 }
 
@@ -523,5 +632,93 @@ impl Loader<String> for GroupUsersLoader {
     async fn load(&self, keys: &[String]) -> Result<std::collections::HashMap<String, Self::Value>, Self::Error> {
         let mut found = um::users_of_groups(&self.0, keys).await?;
         Ok(keys.iter().map(|k| (k.clone(), found.remove(k).unwrap_or_default().into())).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::parser::types::{DocumentOperations, Selection};
+    use chrono::TimeZone;
+
+    use super::*;
+
+    /// The selection set of the first field of `query`'s only operation.
+    fn rows_selection(query: &str) -> SelectionSet {
+        let document = async_graphql::parser::parse_query(query).expect("parses");
+        let DocumentOperations::Single(operation) = document.operations else { panic!("one operation") };
+        let Selection::Field(field) = &operation.node.selection_set.node.items[0].node else { panic!("a field") };
+        field.node.selection_set.node.clone()
+    }
+
+    fn user() -> user::Model {
+        user::Model {
+            id: 7,
+            authentication_domain_id: "d".into(),
+            email: "a@example.com".into(),
+            email_lower: "a@example.com".into(),
+            name: "A".into(),
+            user_type: UserType::Core,
+            time_zone: "Etc/UTC".into(),
+            email_verification_state: EmailVerificationState::NotVerifiable,
+            pending_upgrade_type: Some(UserType::Full),
+            pending_upgrade_message: None,
+            active: true,
+            last_active: Some(Utc.with_ymd_and_hms(2026, 12, 1, 10, 0, 0).unwrap()),
+            created_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+        }
+    }
+
+    fn group(id: &str, name: &str) -> group::Model {
+        group::Model {
+            id: id.into(),
+            authentication_domain_id: "d".into(),
+            display_name: name.into(),
+            is_default: false,
+            created_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+        }
+    }
+
+    #[test]
+    fn a_row_of_plain_fields_is_built_directly() {
+        let groups: Arc<[group::Model]> = vec![group("g1", "Admin"), group("g2", "User")].into();
+        let row = UserManagementUser(Arc::new(user()), Some(groups));
+        let selection = rows_selection(
+            "{ users { __typename id i: id email emailVerificationState lastActive type { displayName id }
+               pendingUpgradeRequest { id message requestedUserType { id } }
+               groups { totalCount nextCursor groups { id displayName } } } }",
+        );
+        let value = row.fast_value(&selection).expect("built directly").into_json().expect("JSON");
+        assert_eq!(
+            value,
+            serde_json::json!({
+                "__typename": "UserManagementUser", "id": "7", "i": "7", "email": "a@example.com",
+                "emailVerificationState": "Not Verifiable", "lastActive": "2026-12-01T10:00:00+00:00",
+                "type": {"displayName": "Core", "id": "2"},
+                "pendingUpgradeRequest": {"id": "7", "message": null, "requestedUserType": {"id": "3"}},
+                "groups": {"totalCount": 2, "nextCursor": null,
+                           "groups": [{"id": "g1", "displayName": "Admin"}, {"id": "g2", "displayName": "User"}]},
+            })
+        );
+    }
+
+    #[test]
+    fn anything_but_plain_known_fields_is_left_to_async_graphql() {
+        let groups: Arc<[group::Model]> = Vec::new().into();
+        let with_groups = UserManagementUser(Arc::new(user()), Some(groups));
+        for query in [
+            "{ users { ... on UserManagementUser { id } } }",
+            "{ users { ...F } } fragment F on UserManagementUser { id }",
+            "{ users { id @include(if: true) } }",
+            "{ users { groups(id: [\"g1\"]) { totalCount } } }",
+            "{ users { type { id } type { displayName } } }",
+            "{ users { type { ... on UserManagementUserType { id } } } }",
+        ] {
+            let selection = rows_selection(query);
+            assert_eq!(with_groups.fast_value(&selection), None, "{query}");
+        }
+        // Without the page's groups (the viewer may not read them), `groups` is left too.
+        let without_groups = UserManagementUser::new(Arc::new(user()));
+        assert_eq!(without_groups.fast_value(&rows_selection("{ users { groups { totalCount } } }")), None);
+        assert!(without_groups.fast_value(&rows_selection("{ users { id } }")).is_some());
     }
 }

@@ -215,7 +215,7 @@ impl UserManagementMutations {
             user_type: update_user_options.user_type.map(Into::into),
         };
         let user = users::update(&services(ctx)?.db, &proof, &update_user_options.id, changes).await?;
-        Ok(Some(UserManagementUpdateUserPayload { user: Some(UserManagementUser(Arc::new(user))) }))
+        Ok(Some(UserManagementUpdateUserPayload { user: Some(UserManagementUser::new(Arc::new(user))) }))
     }
 
     /// Deletes a user, their group memberships and their API keys.

@@ -3,7 +3,11 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
+use async_graphql::parser::types::SelectionSet;
+use async_graphql::resolver_utils::enum_value;
+use async_graphql::{
+    Context, Enum, Guard as _, ID, InputObject, Object, OutputType, Result, ScalarType, SimpleObject, Value,
+};
 use chrono::{DateTime, Utc};
 use entity::enums::EmailVerificationState;
 use entity::{group, user};
@@ -16,6 +20,7 @@ use crate::domain::customer_administration::{
 use crate::domain::user_management::UserFilter;
 use crate::graphql::context::{loaders, services, viewer};
 use crate::graphql::error::{ErrorClass, storage};
+use crate::graphql::fast_rows::{self, FastRow, Rows};
 use crate::graphql::guard::{Can, can};
 use crate::graphql::user_management::{count, intersect, type_name_and_id, user_ids};
 
@@ -147,7 +152,7 @@ impl MultiTenantIdentityUserSortInput {
 #[derive(SimpleObject, Default)]
 #[graphql(serial)]
 pub struct MultiTenantIdentityUserCollection {
-    pub items: Vec<MultiTenantIdentityUser>,
+    pub items: Rows<MultiTenantIdentityUser>,
     pub next_cursor: Option<String>,
     pub total_count: i32,
 }
@@ -166,6 +171,16 @@ pub struct MultiTenantIdentityUserType {
     pub name: String,
 }
 
+impl FastRow for MultiTenantIdentityUserType {
+    fn fast_value(&self, selection: &SelectionSet) -> Option<Value> {
+        fast_rows::object(selection, &Self::type_name(), |field| match field.name.node.as_str() {
+            "id" => Some(Value::String(self.id.0.clone())),
+            "name" => Some(Value::String(self.name.clone())),
+            _ => None,
+        })
+    }
+}
+
 impl From<entity::enums::UserType> for MultiTenantIdentityUserType {
     fn from(user_type: entity::enums::UserType) -> Self {
         let (name, id) = type_name_and_id(user_type);
@@ -179,6 +194,20 @@ pub struct MultiTenantIdentityPendingUpgradeRequest {
     pub id: ID,
     pub message: Option<String>,
     pub requested_user_type: Option<MultiTenantIdentityUserType>,
+}
+
+impl FastRow for MultiTenantIdentityPendingUpgradeRequest {
+    fn fast_value(&self, selection: &SelectionSet) -> Option<Value> {
+        fast_rows::object(selection, &Self::type_name(), |field| match field.name.node.as_str() {
+            "id" => Some(Value::String(self.id.0.clone())),
+            "message" => Some(self.message.clone().map_or(Value::Null, Value::String)),
+            "requestedUserType" => match &self.requested_user_type {
+                Some(requested) => requested.fast_value(&field.selection_set.node),
+                None => Some(Value::Null),
+            },
+            _ => None,
+        })
+    }
 }
 
 #[derive(SimpleObject)]
@@ -196,7 +225,81 @@ pub struct MultiTenantIdentityUserGroup {
     pub name: String,
 }
 
-pub struct MultiTenantIdentityUser(pub Arc<user::Model>);
+impl MultiTenantIdentityUserGroups {
+    fn of<'a>(groups: impl Iterator<Item = &'a group::Model>) -> Self {
+        let items: Vec<MultiTenantIdentityUserGroup> = groups
+            .map(|g| MultiTenantIdentityUserGroup { id: ID(g.id.clone()), name: g.display_name.clone() })
+            .collect();
+        MultiTenantIdentityUserGroups { total_count: count(items.len() as u64), items, next_cursor: None }
+    }
+}
+
+impl FastRow for MultiTenantIdentityUserGroups {
+    fn fast_value(&self, selection: &SelectionSet) -> Option<Value> {
+        fast_rows::object(selection, &Self::type_name(), |field| match field.name.node.as_str() {
+            "items" => fast_rows::list(&self.items, |group| {
+                fast_rows::object(&field.selection_set.node, &MultiTenantIdentityUserGroup::type_name(), |field| {
+                    match field.name.node.as_str() {
+                        "id" => Some(Value::String(group.id.0.clone())),
+                        "name" => Some(Value::String(group.name.clone())),
+                        _ => None,
+                    }
+                })
+            }),
+            "nextCursor" => Some(self.next_cursor.clone().map_or(Value::Null, Value::String)),
+            "totalCount" => Some(Value::from(self.total_count)),
+            _ => None,
+        })
+    }
+}
+
+/// A user, and the groups of the page it came in when the viewer may read them (see
+/// `UserManagementUser`).
+pub struct MultiTenantIdentityUser(pub Arc<user::Model>, pub Option<Arc<[group::Model]>>);
+
+impl MultiTenantIdentityUser {
+    fn email_verification_state_value(&self) -> MultiTenantIdentityEmailVerificationState {
+        match self.0.email_verification_state {
+            EmailVerificationState::NotVerifiable => MultiTenantIdentityEmailVerificationState::NotVerifiable,
+            EmailVerificationState::Pending => MultiTenantIdentityEmailVerificationState::Pending,
+            EmailVerificationState::Verified => MultiTenantIdentityEmailVerificationState::Verified,
+        }
+    }
+
+    fn pending_upgrade(&self) -> Option<MultiTenantIdentityPendingUpgradeRequest> {
+        self.0.pending_upgrade_type.map(|requested| MultiTenantIdentityPendingUpgradeRequest {
+            id: ID(self.0.id.to_string()),
+            message: self.0.pending_upgrade_message.clone(),
+            requested_user_type: Some(requested.into()),
+        })
+    }
+}
+
+impl FastRow for MultiTenantIdentityUser {
+    fn fast_value(&self, selection: &SelectionSet) -> Option<Value> {
+        let user = &self.0;
+        fast_rows::object(selection, &Self::type_name(), |field| {
+            Some(match field.name.node.as_str() {
+                "authenticationDomainId" => Value::String(user.authentication_domain_id.clone()),
+                "email" => Value::String(user.email.clone()),
+                "emailVerificationState" => enum_value(self.email_verification_state_value()),
+                "groups" if field.arguments.is_empty() => {
+                    MultiTenantIdentityUserGroups::of(self.1.as_ref()?.iter()).fast_value(&field.selection_set.node)?
+                }
+                "id" => Value::String(user.id.to_string()),
+                "lastActive" => user.last_active.as_ref().map_or(Value::Null, ScalarType::to_value),
+                "name" => Value::String(user.name.clone()),
+                "pendingUpgradeRequest" => match self.pending_upgrade() {
+                    Some(request) => request.fast_value(&field.selection_set.node)?,
+                    None => Value::Null,
+                },
+                "timeZone" => Value::String(user.time_zone.clone()),
+                "type" => MultiTenantIdentityUserType::from(user.user_type).fast_value(&field.selection_set.node)?,
+                _ => return None,
+            })
+        })
+    }
+}
 
 #[Object(serial)]
 impl MultiTenantIdentityUser {
@@ -209,26 +312,19 @@ impl MultiTenantIdentityUser {
     }
 
     async fn email_verification_state(&self) -> MultiTenantIdentityEmailVerificationState {
-        match self.0.email_verification_state {
-            EmailVerificationState::NotVerifiable => MultiTenantIdentityEmailVerificationState::NotVerifiable,
-            EmailVerificationState::Pending => MultiTenantIdentityEmailVerificationState::Pending,
-            EmailVerificationState::Verified => MultiTenantIdentityEmailVerificationState::Verified,
-        }
+        self.email_verification_state_value()
     }
 
     /// The user's groups (one page holds them all).
     #[graphql(guard = "Can(Action::Read(OrgArea::Groups))")]
     async fn groups(&self, ctx: &Context<'_>, cursor: Option<String>) -> Result<Option<MultiTenantIdentityUserGroups>> {
         let _ = cursor;
-        let groups = loaders(ctx)?.user_groups.load_one(self.0.id).await.map_err(storage)?.unwrap_or_default();
-        Ok(Some(MultiTenantIdentityUserGroups {
-            total_count: count(groups.len() as u64),
-            items: groups
-                .iter()
-                .map(|g| MultiTenantIdentityUserGroup { id: ID(g.id.clone()), name: g.display_name.clone() })
-                .collect(),
-            next_cursor: None,
-        }))
+        let groups = match &self.1 {
+            Some(groups) => groups.clone(),
+            // Boxed: every field's future of a user is as large as the largest.
+            None => Box::pin(loaders(ctx)?.user_groups.load_one(self.0.id)).await.map_err(storage)?.unwrap_or_default(),
+        };
+        Ok(Some(MultiTenantIdentityUserGroups::of(groups.iter())))
     }
 
     async fn id(&self) -> ID {
@@ -244,11 +340,7 @@ impl MultiTenantIdentityUser {
     }
 
     async fn pending_upgrade_request(&self) -> Option<MultiTenantIdentityPendingUpgradeRequest> {
-        self.0.pending_upgrade_type.map(|requested| MultiTenantIdentityPendingUpgradeRequest {
-            id: ID(self.0.id.to_string()),
-            message: self.0.pending_upgrade_message.clone(),
-            requested_user_type: Some(requested.into()),
-        })
+        self.pending_upgrade()
     }
 
     async fn time_zone(&self) -> Option<&str> {
@@ -277,15 +369,24 @@ pub(super) async fn users(
     let page = ca::users(&services(ctx)?.reads, &organization_id, &domain_id, &filter, &sort, offset, PAGE_SIZE)
         .await
         .map_err(db_error)?;
-    // Prime the groups loader with the whole page when groups are asked for.
+    // Prime the groups loader with the whole page when groups are asked for; rows keep their own
+    // when the viewer may read them (see `UserManagementAuthenticationDomain::users`).
+    let mut page_groups = None;
     if ctx.look_ahead().field("items").field("groups").exists() {
         let ids: Vec<i64> = page.items.iter().map(|u| u.id).collect();
-        loaders(ctx)?.user_groups.load_many(ids).await.map_err(storage)?;
+        let loaded = loaders(ctx)?.user_groups.load_many(ids).await.map_err(storage)?;
+        if Can(Action::Read(OrgArea::Groups)).check(ctx).await.is_ok() {
+            page_groups = Some(loaded);
+        }
     }
+    let row = |user: user::Model| {
+        let groups = page_groups.as_ref().map(|groups| groups.get(&user.id).cloned().unwrap_or_default());
+        MultiTenantIdentityUser(Arc::new(user), groups)
+    };
     Ok(MultiTenantIdentityUserCollection {
         next_cursor: next_cursor(offset, page.has_more),
         total_count: count(page.total),
-        items: page.items.into_iter().map(|u| MultiTenantIdentityUser(Arc::new(u))).collect(),
+        items: Rows(page.items.into_iter().map(row).collect()),
     })
 }
 
