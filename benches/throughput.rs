@@ -637,12 +637,43 @@ async fn measure_backend(args: &Args, backend: &Backend, bare: SocketAddr) -> Re
         status_mb("RssFile:"),
         anon_peak.mb()
     );
+    print_targets(&rows, bare_run.per_second, status_mb("VmHWM:"));
     if failures > 0 {
         println!("WARNING: {failures} answers were not a 200 without errors");
     }
     server.abort();
     db.close().await?;
     Ok(())
+}
+
+/// Issue 13's targets, each met or missed, for the queries of this run.
+fn print_targets(rows: &[(&str, Summary, f64, Summary)], bare: f64, peak_rss_mb: f64) {
+    let mut checks: Vec<(String, bool)> = Vec::new();
+    for (name, run, sql, single) in rows {
+        let share = 100.0 * run.per_second / bare;
+        match *name {
+            "actor-user" => {
+                checks.push((format!("actor-user at >= 50% of the bare baseline: {share:.2}%"), share >= 50.0));
+                checks.push((
+                    format!("actor-user p50 <= 1 ms with one client: {:.2} ms", ms(single.p50)),
+                    single.p50 <= Duration::from_millis(1),
+                ));
+                checks.push((format!("actor-user <= 2 statements: {sql:.1}"), *sql <= 2.0));
+            }
+            "domain-users-500" | "custadmin-users" => {
+                checks.push((format!("{name} at >= 0.5% of the bare baseline: {share:.2}%"), share >= 0.5));
+                checks.push((format!("{name} <= 6 statements: {sql:.1}"), *sql <= 6.0));
+            }
+            "domains-groups-roles" => checks.push((format!("{name} <= 6 statements: {sql:.1}"), *sql <= 6.0)),
+            _ => {}
+        }
+    }
+    checks.push((format!("peak RSS under load < 60 MB: {peak_rss_mb:.0} MB"), peak_rss_mb < 60.0));
+    let met = checks.iter().filter(|(_, met)| *met).count();
+    println!("targets (issue 13): {met} of {} met", checks.len());
+    for (what, met) in &checks {
+        println!("  {} {what}", if *met { "met   " } else { "MISSED" });
+    }
 }
 
 fn print_row(name: &str, run: &Summary, sql: f64, bare: f64, single: &Summary) {

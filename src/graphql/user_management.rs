@@ -413,12 +413,18 @@ pub struct UserManagementUserType {
 
 impl FastRow for UserManagementUserType {
     fn fast_value(&self, selection: &SelectionSet) -> Option<Value> {
-        fast_rows::object(selection, &Self::type_name(), |field| match field.name.node.as_str() {
-            "displayName" => Some(Value::String(self.display_name.clone())),
-            "id" => Some(Value::String(self.id.0.clone())),
-            _ => None,
-        })
+        display_name_and_id(selection, &Self::type_name(), &self.display_name, &self.id)
     }
+}
+
+/// The value of an object of two fields, `displayName` and `id` (a user's type, one of their
+/// groups), for `selection`.
+fn display_name_and_id(selection: &SelectionSet, type_name: &str, display_name: &str, id: &str) -> Option<Value> {
+    fast_rows::object(selection, type_name, |field| match field.name.node.as_str() {
+        "displayName" => Some(Value::String(display_name.to_owned())),
+        "id" => Some(Value::String(id.to_owned())),
+        _ => None,
+    })
 }
 
 impl From<UserType> for UserManagementUserType {
@@ -486,11 +492,7 @@ pub struct UserManagementUserGroup {
 
 impl FastRow for UserManagementUserGroup {
     fn fast_value(&self, selection: &SelectionSet) -> Option<Value> {
-        fast_rows::object(selection, &Self::type_name(), |field| match field.name.node.as_str() {
-            "displayName" => Some(Value::String(self.display_name.clone())),
-            "id" => Some(Value::String(self.id.0.clone())),
-            _ => None,
-        })
+        display_name_and_id(selection, &Self::type_name(), &self.display_name, &self.id)
     }
 }
 
