@@ -2,8 +2,8 @@
 //!
 //! async-graphql resolves every field of every object as a boxed future of its own, with a
 //! context, a name lookup and an insertion into the object's map; a row's fields are plain reads of
-//! a model already in memory, so for a 500-user page (ten fields a user) that machinery was most
-//! of the page's CPU (README, "Performance"). A row type that implements [`FastRow`] builds its
+//! a model already in memory, so for a 500-user page (ten fields a user) that machinery was the
+//! largest part of the page's CPU (README, "Performance"). A row type that implements [`FastRow`] builds its
 //! value directly from its selection set instead, when that selection set holds only plain fields
 //! it knows (aliases and `__typename` included). Anything else, a fragment, a directive, an argument
 //! the row does not take here, the same response key twice, a field whose answer needs the
