@@ -61,11 +61,6 @@ impl Reads {
         Reads { db: db.clone(), embedded }
     }
 
-    /// Reads of `db`, always through the pool.
-    pub fn pooled(db: &DatabaseConnection) -> Self {
-        Reads { db: db.clone(), embedded: None }
-    }
-
     pub fn db(&self) -> &DatabaseConnection {
         &self.db
     }

@@ -42,8 +42,8 @@ pub(crate) async fn page<E: EntityTrait>(
 where
     E::Model: Send + Sync,
 {
-    let listing = Listing::new(db.get_database_backend(), select, after, offset, limit);
-    let rows = db.query_all_raw(listing.statement.clone()).await?;
+    let (statement, listing) = Listing::new(db.get_database_backend(), select, after, offset, limit);
+    let rows = db.query_all_raw(statement).await?;
     let total = rows.first().map(|row| row.try_get::<i64>("", TOTAL)).transpose()?;
     let items = rows.iter().map(|row| E::Model::from_query_result(row, "")).collect::<Result<_, _>>()?;
     listing.finish(db, items, total).await
@@ -59,7 +59,7 @@ pub(crate) async fn page_read_by<E: EntityTrait, T>(
     limit: u64,
     mut read: impl FnMut(Driver<'_>) -> Result<T, DbErr>,
 ) -> Result<Page<T>, DbErr> {
-    let listing = Listing::new(db.get_database_backend(), select, after, offset, limit);
+    let (statement, listing) = Listing::new(db.get_database_backend(), select, after, offset, limit);
     let mut total_at = None;
     let read = |row: Driver<'_>| {
         let at = match total_at {
@@ -68,15 +68,15 @@ pub(crate) async fn page_read_by<E: EntityTrait, T>(
         };
         Ok((read(row)?, row.get::<i64>(at)?))
     };
-    let rows = reads::rows(db, listing.statement.clone(), read).await?;
+    let rows = reads::rows(db, statement, read).await?;
     let total = rows.first().map(|(_, total)| *total);
     let items = rows.into_iter().map(|(item, _)| item).collect();
     listing.finish(db, items, total).await
 }
 
-/// The statement of one page of a list, and of the list's count.
+/// What a page of a list needs after its statement ran: the statement of the list's count, and
+/// whether another page follows.
 struct Listing {
-    statement: Statement,
     counted: SelectStatement,
     starts_the_list: bool,
     limit: u64,
@@ -89,7 +89,7 @@ impl Listing {
         after: Option<Condition>,
         offset: u64,
         limit: u64,
-    ) -> Self {
+    ) -> (Statement, Self) {
         // The count needs no order; with one, PostgreSQL walked the primary key in order to count
         // (0.21 ms against 0.11 ms for a 1,000-user domain, EXPLAIN ANALYZE).
         let mut listed = select.clone().into_query();
@@ -104,7 +104,7 @@ impl Listing {
         let mut query = select.into_query();
         query.expr_as(Expr::SubQuery(None, Box::new(counted.clone().into_sub_query_statement())), Alias::new(TOTAL));
         let statement = with_limit(backend.build(&query), limit + 1, offset);
-        Listing { statement, counted, starts_the_list, limit }
+        (statement, Listing { counted, starts_the_list, limit })
     }
 
     /// The page of `items` (up to `limit + 1` rows), the list's count `total` read with them.

@@ -4,6 +4,7 @@
 //! A user's groups and a group's users come from batched loaders primed with every id of the page,
 //! so a page of 500 users costs the same number of statements as a page of 5.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
@@ -268,25 +269,20 @@ impl UserManagementAuthenticationDomain {
         let page = um::users(&services(ctx)?.reads, &self.0.id, &filter, after, USERS_PAGE)
             .await
             .map_err(|e| storage(Arc::new(e)))?;
-        // Prime the groups loader with the whole page when groups are asked for. When the viewer
-        // may read groups (the rows' `groups` guard, which depends on the viewer alone), each row
-        // also keeps its own, for its fast resolution (`fast_rows`).
-        let mut page_groups = None;
-        if ctx.look_ahead().field("users").field("groups").exists() {
-            let ids: Vec<i64> = page.items.iter().map(|u| u.id).collect();
-            let loaded = loaders(ctx)?.user_groups.load_many(ids).await.map_err(storage)?;
-            if Can(Action::Read(OrgArea::Groups)).check(ctx).await.is_ok() {
-                page_groups = Some(loaded);
-            }
-        }
+        let asked = ctx.look_ahead().field("users").field("groups").exists();
+        let groups = PageGroups::load(ctx, &page.items, asked).await?;
         let next_cursor =
             page.has_more.then(|| page.items.last().map(|u| pagination::encode(&u.id.to_string()))).flatten();
-        let row = |user: user::Model| {
-            let groups = page_groups.as_ref().map(|groups| groups.get(&user.id).cloned().unwrap_or_default());
-            UserManagementUser(Arc::new(user), groups)
-        };
         Ok(Some(UserManagementUsers {
-            users: Rows(page.items.into_iter().map(row).collect()),
+            users: Rows(
+                page.items
+                    .into_iter()
+                    .map(|u| {
+                        let kept = groups.of(u.id);
+                        UserManagementUser(Arc::new(u), kept)
+                    })
+                    .collect(),
+            ),
             next_cursor,
             total_count: count(page.total),
         }))
@@ -352,8 +348,44 @@ pub struct UserManagementGroups {
     total_count: i32,
 }
 
-/// A user, and the groups of the page it came in when the viewer may read them (`groups`
-/// then needs neither the loader nor the guard again).
+/// The groups of a page's users. When the page's rows' `groups` are asked for, they are loaded
+/// for the whole page at once (which primes the groups loader), and kept for the rows when the
+/// viewer may read groups: the rows' `groups` guard depends on the viewer alone, so it is decided
+/// once for the page, and each row's fast resolution (`fast_rows`) has its groups at hand.
+pub(crate) struct PageGroups(Option<HashMap<i64, Arc<[group::Model]>>>);
+
+impl PageGroups {
+    /// The groups of `users`, when `asked` for.
+    pub(crate) async fn load(ctx: &Context<'_>, users: &[user::Model], asked: bool) -> Result<Self> {
+        if !asked {
+            return Ok(PageGroups(None));
+        }
+        let ids: Vec<i64> = users.iter().map(|u| u.id).collect();
+        let loaded = loaders(ctx)?.user_groups.load_many(ids).await.map_err(storage)?;
+        let readable = Can(Action::Read(OrgArea::Groups)).check(ctx).await.is_ok();
+        Ok(PageGroups(readable.then_some(loaded)))
+    }
+
+    /// What the row of `user_id` keeps (`None`: its `groups` goes through the guard and the loader).
+    pub(crate) fn of(&self, user_id: i64) -> Option<Arc<[group::Model]>> {
+        self.0.as_ref().map(|groups| groups.get(&user_id).cloned().unwrap_or_default())
+    }
+
+    /// The groups of `user_id`: those its row kept, or the loader's.
+    pub(crate) async fn or_loaded(
+        ctx: &Context<'_>,
+        kept: Option<&Arc<[group::Model]>>,
+        user_id: i64,
+    ) -> Result<Arc<[group::Model]>> {
+        Ok(match kept {
+            Some(groups) => groups.clone(),
+            // Boxed: every field's future of a user is as large as the largest.
+            None => Box::pin(loaders(ctx)?.user_groups.load_one(user_id)).await.map_err(storage)?.unwrap_or_default(),
+        })
+    }
+}
+
+/// A user, and the groups its page kept for it ([`PageGroups`]).
 pub struct UserManagementUser(pub Arc<user::Model>, pub Option<Arc<[group::Model]>>);
 
 impl UserManagementUser {
@@ -548,11 +580,7 @@ impl UserManagementUser {
         id: Option<Vec<ID>>,
     ) -> Result<Option<UserManagementUserGroups>> {
         let _ = cursor;
-        let groups = match &self.1 {
-            Some(groups) => groups.clone(),
-            // Boxed: every field's future of a user is as large as the largest.
-            None => Box::pin(loaders(ctx)?.user_groups.load_one(self.0.id)).await.map_err(storage)?.unwrap_or_default(),
-        };
+        let groups = PageGroups::or_loaded(ctx, self.1.as_ref(), self.0.id).await?;
         Ok(Some(user_groups(only_ids(groups.iter().collect(), id.as_deref(), |g| &g.id).into_iter())))
     }
 }

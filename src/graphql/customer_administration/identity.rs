@@ -5,9 +5,7 @@ use std::sync::Arc;
 
 use async_graphql::parser::types::SelectionSet;
 use async_graphql::resolver_utils::enum_value;
-use async_graphql::{
-    Context, Enum, Guard as _, ID, InputObject, Object, OutputType, Result, ScalarType, SimpleObject, Value,
-};
+use async_graphql::{Context, Enum, ID, InputObject, Object, OutputType, Result, ScalarType, SimpleObject, Value};
 use chrono::{DateTime, Utc};
 use entity::enums::EmailVerificationState;
 use entity::{group, user};
@@ -22,7 +20,7 @@ use crate::graphql::context::{loaders, services, viewer};
 use crate::graphql::error::{ErrorClass, storage};
 use crate::graphql::fast_rows::{self, FastRow, Rows};
 use crate::graphql::guard::{Can, can};
-use crate::graphql::user_management::{count, intersect, type_name_and_id, user_ids};
+use crate::graphql::user_management::{PageGroups, count, intersect, type_name_and_id, user_ids};
 
 // ---------------------------------------------------------------------------------------------
 // Users
@@ -253,8 +251,7 @@ impl FastRow for MultiTenantIdentityUserGroups {
     }
 }
 
-/// A user, and the groups of the page it came in when the viewer may read them (see
-/// `UserManagementUser`).
+/// A user, and the groups its page kept for it (`PageGroups`).
 pub struct MultiTenantIdentityUser(pub Arc<user::Model>, pub Option<Arc<[group::Model]>>);
 
 impl MultiTenantIdentityUser {
@@ -319,11 +316,7 @@ impl MultiTenantIdentityUser {
     #[graphql(guard = "Can(Action::Read(OrgArea::Groups))")]
     async fn groups(&self, ctx: &Context<'_>, cursor: Option<String>) -> Result<Option<MultiTenantIdentityUserGroups>> {
         let _ = cursor;
-        let groups = match &self.1 {
-            Some(groups) => groups.clone(),
-            // Boxed: every field's future of a user is as large as the largest.
-            None => Box::pin(loaders(ctx)?.user_groups.load_one(self.0.id)).await.map_err(storage)?.unwrap_or_default(),
-        };
+        let groups = PageGroups::or_loaded(ctx, self.1.as_ref(), self.0.id).await?;
         Ok(Some(MultiTenantIdentityUserGroups::of(groups.iter())))
     }
 
@@ -369,19 +362,10 @@ pub(super) async fn users(
     let page = ca::users(&services(ctx)?.reads, &organization_id, &domain_id, &filter, &sort, offset, PAGE_SIZE)
         .await
         .map_err(db_error)?;
-    // Prime the groups loader with the whole page when groups are asked for; rows keep their own
-    // when the viewer may read them (see `UserManagementAuthenticationDomain::users`).
-    let mut page_groups = None;
-    if ctx.look_ahead().field("items").field("groups").exists() {
-        let ids: Vec<i64> = page.items.iter().map(|u| u.id).collect();
-        let loaded = loaders(ctx)?.user_groups.load_many(ids).await.map_err(storage)?;
-        if Can(Action::Read(OrgArea::Groups)).check(ctx).await.is_ok() {
-            page_groups = Some(loaded);
-        }
-    }
+    let groups = PageGroups::load(ctx, &page.items, ctx.look_ahead().field("items").field("groups").exists()).await?;
     let row = |user: user::Model| {
-        let groups = page_groups.as_ref().map(|groups| groups.get(&user.id).cloned().unwrap_or_default());
-        MultiTenantIdentityUser(Arc::new(user), groups)
+        let kept = groups.of(user.id);
+        MultiTenantIdentityUser(Arc::new(user), kept)
     };
     Ok(MultiTenantIdentityUserCollection {
         next_cursor: next_cursor(offset, page.has_more),
